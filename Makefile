@@ -1,0 +1,39 @@
+# Makefile for schemaver (PGXS)
+#
+#   make                 build the module (warnings are errors)
+#   make install         install it into the server found by pg_config
+#   make installcheck    pg_regress, isolation and TAP tests against a
+#                        running server (see test/run-tests.sh for the
+#                        throwaway-cluster wrapper that CI uses)
+#   make bench           the benchmarks of test/bench/
+
+EXTENSION = schemaver
+MODULE_big = schemaver
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+DATA = $(wildcard src/schemaver--*.sql)
+
+# pg_regress: one concern per file, in this order.
+REGRESS = $(shell cat test/regress_schedule)
+REGRESS_OPTS = --inputdir=.
+
+# Isolation specs live in test/isolation/specs, expected output beside them.
+ISOLATION = $(basename $(notdir $(sort $(wildcard test/isolation/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=test/isolation --outputdir=output_iso
+
+# TAP tests (PostgreSQL::Test::Cluster); they create their own clusters.
+TAP_TESTS = 1
+PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
+PROVE_FLAGS = -I ./test/t
+
+PG_CPPFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wno-missing-field-initializers -Wno-sign-compare
+
+EXTRA_CLEAN = results output_iso tmp_check regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: bench
+bench:
+	test/bench/run.sh

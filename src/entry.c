@@ -1,0 +1,266 @@
+/*-------------------------------------------------------------------------
+ *
+ * entry.c
+ *	  The SQL-callable functions of schemaver, and module initialization.
+ *
+ * Each function here checks its arguments (NULL is an error, not a silent
+ * empty result), connects to SPI, and reads top-down: lock (for the ones
+ * that change something), load the graph, resolve the target, plan, run.
+ * The work itself lives in the other files; see schemaver.h for the map.
+ *
+ * src/entry.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "schemaver.h"
+
+PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(schemaver_add_revision);
+PG_FUNCTION_INFO_V1(schemaver_add_revision_multi);
+PG_FUNCTION_INFO_V1(schemaver_upgrade);
+PG_FUNCTION_INFO_V1(schemaver_downgrade);
+PG_FUNCTION_INFO_V1(schemaver_downgrade_steps);
+PG_FUNCTION_INFO_V1(schemaver_stamp);
+PG_FUNCTION_INFO_V1(schemaver_current);
+PG_FUNCTION_INFO_V1(schemaver_heads);
+PG_FUNCTION_INFO_V1(schemaver_history);
+PG_FUNCTION_INFO_V1(schemaver_verify);
+
+void		_PG_init(void);
+
+static char *text_arg(FunctionCallInfo fcinfo, int argno, const char *argname,
+					  bool required);
+static ArrayType *array_arg(FunctionCallInfo fcinfo, int argno);
+static Datum add_revision(FunctionCallInfo fcinfo, ArrayType *parents);
+static Datum move(FunctionCallInfo fcinfo, const char *target,
+				  SvDirection direction, const char *funcname);
+
+/*
+ * Module load: install the hooks that guard revision SQL.
+ */
+void
+_PG_init(void)
+{
+	guard_install();
+}
+
+/*
+ * A text argument as a C string; NULL is an error when required, else
+ * returned as NULL.
+ */
+static char *
+text_arg(FunctionCallInfo fcinfo, int argno, const char *argname,
+		 bool required)
+{
+	if (PG_ARGISNULL(argno))
+	{
+		if (required)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not be NULL", argname)));
+		return NULL;
+	}
+	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+/* An array argument, or NULL */
+static ArrayType *
+array_arg(FunctionCallInfo fcinfo, int argno)
+{
+	return PG_ARGISNULL(argno) ? NULL : PG_GETARG_ARRAYTYPE_P(argno);
+}
+
+/*
+ * The body shared by both forms of schemaver_add_revision: arguments are
+ * (revision, down_revision, upgrade, downgrade, message, depends_on,
+ * branch_labels).
+ */
+static Datum
+add_revision(FunctionCallInfo fcinfo, ArrayType *parents)
+{
+	char	   *revision = text_arg(fcinfo, 0, "revision", true);
+	char	   *upgrade = text_arg(fcinfo, 2, "upgrade", false);
+	char	   *downgrade = text_arg(fcinfo, 3, "downgrade", false);
+	char	   *message = text_arg(fcinfo, 4, "message", false);
+	char	   *result;
+	text	   *ret;
+
+	guard_check_not_nested("schemaver_add_revision()");
+	if (upgrade == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("upgrade must not be NULL"),
+				 errhint("Use '' for a revision that runs nothing, such as a merge.")));
+
+	SPI_connect();
+	result = register_revision(revision, parents, upgrade, downgrade, message,
+							   array_arg(fcinfo, 5), array_arg(fcinfo, 6));
+	/* the result must outlive SPI's memory */
+	ret = (text *) SPI_palloc(strlen(result) + VARHDRSZ);
+	SET_VARSIZE(ret, strlen(result) + VARHDRSZ);
+	memcpy(VARDATA(ret), result, strlen(result));
+	SPI_finish();
+	PG_RETURN_TEXT_P(ret);
+}
+
+/*
+ * schemaver_add_revision(revision, down_revision text, upgrade, ...)
+ *		One parent, or NULL for a base revision.
+ */
+Datum
+schemaver_add_revision(PG_FUNCTION_ARGS)
+{
+	ArrayType  *parents = NULL;
+
+	if (!PG_ARGISNULL(1))
+	{
+		Datum		elem = PointerGetDatum(PG_GETARG_TEXT_PP(1));
+
+		parents = construct_array(&elem, 1, TEXTOID, -1, false, TYPALIGN_INT);
+	}
+	return add_revision(fcinfo, parents);
+}
+
+/*
+ * schemaver_add_revision(revision, down_revision text[], upgrade, ...)
+ *		Any number of parents: none (a base), one, or several (a merge).
+ */
+Datum
+schemaver_add_revision_multi(PG_FUNCTION_ARGS)
+{
+	return add_revision(fcinfo, array_arg(fcinfo, 1));
+}
+
+/*
+ * The body of upgrade, downgrade and stamp: lock, load, resolve, plan, run,
+ * returning one row per step.
+ */
+static Datum
+move(FunctionCallInfo fcinfo, const char *target, SvDirection direction,
+	 const char *funcname)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	SvGraph    *graph;
+	SvDestination *dest;
+	SvPlan	   *plan;
+
+	guard_check_not_nested(funcname);
+	InitMaterializedSRF(fcinfo, 0);
+
+	SPI_connect();
+	run_lock();
+	graph = catalog_load_graph();
+	dest = target_resolve(graph, target, direction);
+	plan = plan_make(graph, dest, direction);
+	run_plan(graph, plan, rsinfo->setResult, rsinfo->setDesc);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * schemaver_upgrade(target text DEFAULT 'head')
+ */
+Datum
+schemaver_upgrade(PG_FUNCTION_ARGS)
+{
+	return move(fcinfo, text_arg(fcinfo, 0, "target", true), SV_DIR_UPGRADE,
+				"schemaver_upgrade()");
+}
+
+/*
+ * schemaver_downgrade(target text)
+ */
+Datum
+schemaver_downgrade(PG_FUNCTION_ARGS)
+{
+	return move(fcinfo, text_arg(fcinfo, 0, "target", true), SV_DIR_DOWNGRADE,
+				"schemaver_downgrade()");
+}
+
+/*
+ * schemaver_downgrade(steps integer): the same as the target '-steps'.
+ */
+Datum
+schemaver_downgrade_steps(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("steps must not be NULL")));
+	return move(fcinfo, target_relative_steps(PG_GETARG_INT32(0)),
+				SV_DIR_DOWNGRADE, "schemaver_downgrade()");
+}
+
+/*
+ * schemaver_stamp(target text)
+ */
+Datum
+schemaver_stamp(PG_FUNCTION_ARGS)
+{
+	return move(fcinfo, text_arg(fcinfo, 0, "target", true), SV_DIR_STAMP,
+				"schemaver_stamp()");
+}
+
+/*
+ * Shared body of the read-only set-returning functions.
+ */
+typedef void (*InspectFn) (SvGraph *graph, Tuplestorestate *tupstore,
+						   TupleDesc tupdesc);
+
+static Datum
+inspect(FunctionCallInfo fcinfo, InspectFn fn, bits32 srf_flags)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	List	   *problems = NIL;
+	SvGraph    *graph;
+
+	InitMaterializedSRF(fcinfo, srf_flags);
+	SPI_connect();
+	graph = catalog_load_graph_problems(&problems);
+	fn(graph, rsinfo->setResult, rsinfo->setDesc);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/* schemaver_current(): the current heads; no rows at base */
+Datum
+schemaver_current(PG_FUNCTION_ARGS)
+{
+	return inspect(fcinfo, inspect_current, MAT_SRF_USE_EXPECTED_DESC);
+}
+
+/* schemaver_heads(): the heads of the registered graph */
+Datum
+schemaver_heads(PG_FUNCTION_ARGS)
+{
+	return inspect(fcinfo, inspect_heads, MAT_SRF_USE_EXPECTED_DESC);
+}
+
+/* schemaver_history(): every revision, newest first */
+Datum
+schemaver_history(PG_FUNCTION_ARGS)
+{
+	return inspect(fcinfo, inspect_history, 0);
+}
+
+/* schemaver_verify(): the problems of the catalog and graph */
+Datum
+schemaver_verify(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	List	   *problems = NIL;
+	SvGraph    *graph;
+
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	graph = catalog_load_graph_problems(&problems);
+	inspect_verify(graph, problems, rsinfo->setResult, rsinfo->setDesc);
+	SPI_finish();
+	return (Datum) 0;
+}

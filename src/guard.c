@@ -1,0 +1,292 @@
+/*-------------------------------------------------------------------------
+ *
+ * guard.c
+ *	  Hooks that keep revision SQL away from the extension itself.
+ *
+ * While a revision's SQL runs (between guard_enter_revision and
+ * guard_leave_revision), these refuse, with a clean error:
+ *
+ *	- dropping or altering the schemaver extension, its schema, its tables,
+ *	  or its functions (object_access_hook), and DDL aimed at its tables
+ *	  that the object access hook does not see (TRUNCATE, COPY FROM, ALTER
+ *	  TABLE, CREATE TRIGGER: ProcessUtility_hook);
+ *	- writing to the schemaver tables (ExecutorStart_hook);
+ *	- CREATE INDEX CONCURRENTLY, with a hint on what to do instead;
+ *	- calling a schemaver function that moves the database
+ *	  (guard_check_not_nested).
+ *
+ * Outside revision SQL the hooks do nothing but pass the call on, so a DBA
+ * can still repair the catalog by hand and pg_restore can load it.  The
+ * hooks are installed when the library is loaded, which always happens
+ * before any revision runs, since only schemaver's functions run revisions.
+ *
+ * src/guard.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
+#include "commands/extension.h"
+#include "executor/executor.h"
+#include "nodes/parsenodes.h"
+#include "tcop/utility.h"
+#include "utils/lsyscache.h"
+#include "schemaver.h"
+
+static int	revision_depth = 0;
+static Oid	guarded_namespace = InvalidOid;
+static Oid	guarded_extension = InvalidOid;
+
+static ProcessUtility_hook_type prev_process_utility = NULL;
+static ExecutorStart_hook_type prev_executor_start = NULL;
+static object_access_hook_type prev_object_access = NULL;
+
+static void guard_process_utility(PlannedStmt *pstmt, const char *queryString,
+								  bool readOnlyTree,
+								  ProcessUtilityContext context,
+								  ParamListInfo params,
+								  QueryEnvironment *queryEnv,
+								  DestReceiver *dest, QueryCompletion *qc);
+static void guard_executor_start(QueryDesc *queryDesc, int eflags);
+static void guard_object_access(ObjectAccessType access, Oid classId,
+								Oid objectId, int subId, void *arg);
+static void refuse(const char *what) pg_attribute_noreturn();
+static void check_rangevar(RangeVar *rv, const char *what);
+
+/*
+ * guard_install
+ *		Chain our hooks in front of whatever was there.  Called once, from
+ *		_PG_init.
+ */
+void
+guard_install(void)
+{
+	prev_process_utility = ProcessUtility_hook;
+	ProcessUtility_hook = guard_process_utility;
+	prev_executor_start = ExecutorStart_hook;
+	ExecutorStart_hook = guard_executor_start;
+	prev_object_access = object_access_hook;
+	object_access_hook = guard_object_access;
+}
+
+/*
+ * guard_enter_revision
+ *		Revision SQL starts running: note what to protect.
+ */
+void
+guard_enter_revision(void)
+{
+	if (revision_depth == 0)
+	{
+		guarded_namespace = catalog_schema_oid(true);
+		guarded_extension = get_extension_oid("schemaver", true);
+	}
+	revision_depth++;
+}
+
+/*
+ * guard_leave_revision
+ *		Revision SQL has finished (or failed: run.c calls this from
+ *		PG_FINALLY).
+ */
+void
+guard_leave_revision(void)
+{
+	if (revision_depth > 0)
+		revision_depth--;
+}
+
+/*
+ * guard_in_revision
+ *		Whether revision SQL is running right now.
+ */
+bool
+guard_in_revision(void)
+{
+	return revision_depth > 0;
+}
+
+/*
+ * guard_check_not_nested
+ *		Refuse a schemaver function that changes the catalog when it is
+ *		called from revision SQL: it would run under the outer call's lock
+ *		and bookkeeping and leave both inconsistent.
+ */
+void
+guard_check_not_nested(const char *funcname)
+{
+	if (revision_depth > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("%s cannot be called from revision SQL", funcname),
+				 errdetail("A revision is being applied or undone by schemaver.")));
+}
+
+/* Raise the error for a revision that touches the extension */
+static void
+refuse(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_IN_USE),
+			 errmsg("revision SQL cannot %s", what),
+			 errdetail("The schemaver extension is running the revision and owns that object."),
+			 errhint("Change the schemaver catalog only through the schemaver functions, outside revision SQL.")));
+}
+
+/* Refuse a statement that names a relation in the schemaver schema */
+static void
+check_rangevar(RangeVar *rv, const char *what)
+{
+	Oid			relid;
+
+	if (rv == NULL)
+		return;
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	if (OidIsValid(relid) && get_rel_namespace(relid) == guarded_namespace)
+		refuse(what);
+}
+
+/*
+ * ProcessUtility hook: statements that the object access hook does not see,
+ * and CREATE INDEX CONCURRENTLY, which PostgreSQL would refuse without
+ * saying what to do instead.
+ */
+static void
+guard_process_utility(PlannedStmt *pstmt, const char *queryString,
+					  bool readOnlyTree, ProcessUtilityContext context,
+					  ParamListInfo params, QueryEnvironment *queryEnv,
+					  DestReceiver *dest, QueryCompletion *qc)
+{
+	if (revision_depth > 0)
+	{
+		Node	   *stmt = pstmt->utilityStmt;
+
+		switch (nodeTag(stmt))
+		{
+			case T_IndexStmt:
+				if (((IndexStmt *) stmt)->concurrent)
+					ereport(ERROR,
+							(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+							 errmsg("CREATE INDEX CONCURRENTLY cannot run in revision SQL"),
+							 errdetail("Revision SQL runs inside a transaction block, and CREATE INDEX CONCURRENTLY cannot."),
+							 errhint("Use a plain CREATE INDEX in the revision (it locks writes to the table while it builds), or build the index with CREATE INDEX CONCURRENTLY outside schemaver before the migration and write CREATE INDEX IF NOT EXISTS in the revision.")));
+				check_rangevar(((IndexStmt *) stmt)->relation,
+							   "create an index on the schemaver catalog");
+				break;
+			case T_TruncateStmt:
+				{
+					ListCell   *lc;
+
+					foreach(lc, ((TruncateStmt *) stmt)->relations)
+						check_rangevar(lfirst_node(RangeVar, lc),
+									   "truncate the schemaver catalog");
+				}
+				break;
+			case T_CopyStmt:
+				if (((CopyStmt *) stmt)->is_from)
+					check_rangevar(((CopyStmt *) stmt)->relation,
+								   "write to the schemaver catalog");
+				break;
+			case T_AlterTableStmt:
+				check_rangevar(((AlterTableStmt *) stmt)->relation,
+							   "alter the schemaver catalog");
+				break;
+			case T_CreateTrigStmt:
+				check_rangevar(((CreateTrigStmt *) stmt)->relation,
+							   "create a trigger on the schemaver catalog");
+				break;
+			case T_RuleStmt:
+				check_rangevar(((RuleStmt *) stmt)->relation,
+							   "create a rule on the schemaver catalog");
+				break;
+			case T_AlterExtensionStmt:
+				if (strcmp(((AlterExtensionStmt *) stmt)->extname, "schemaver") == 0)
+					refuse("alter the schemaver extension");
+				break;
+			case T_AlterExtensionContentsStmt:
+				if (strcmp(((AlterExtensionContentsStmt *) stmt)->extname, "schemaver") == 0)
+					refuse("alter the schemaver extension");
+				break;
+			default:
+				break;
+		}
+	}
+
+	if (prev_process_utility)
+		prev_process_utility(pstmt, queryString, readOnlyTree, context,
+							 params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+}
+
+/*
+ * ExecutorStart hook: refuse INSERT, UPDATE, DELETE and MERGE on the
+ * schemaver tables, including through a data-modifying CTE or a function.
+ */
+static void
+guard_executor_start(QueryDesc *queryDesc, int eflags)
+{
+	if (revision_depth > 0 && OidIsValid(guarded_namespace) &&
+		queryDesc->plannedstmt != NULL)
+	{
+		ListCell   *lc;
+
+		foreach(lc, queryDesc->plannedstmt->rtable)
+		{
+			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+			if (rte->rtekind == RTE_RELATION &&
+				(rte->requiredPerms & (ACL_INSERT | ACL_UPDATE | ACL_DELETE)) != 0 &&
+				get_rel_namespace(rte->relid) == guarded_namespace)
+				refuse("write to the schemaver catalog");
+		}
+	}
+
+	if (prev_executor_start)
+		prev_executor_start(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+}
+
+/*
+ * Object access hook: refuse dropping or altering the extension, its
+ * schema, anything in its schema, and its member functions; and creating
+ * objects in its schema.
+ */
+static void
+guard_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+					int subId, void *arg)
+{
+	if (prev_object_access)
+		prev_object_access(access, classId, objectId, subId, arg);
+
+	if (revision_depth == 0 ||
+		(access != OAT_DROP && access != OAT_POST_ALTER &&
+		 access != OAT_POST_CREATE))
+		return;
+
+	if (classId == ExtensionRelationId && objectId == guarded_extension)
+		refuse(access == OAT_DROP ? "drop the schemaver extension"
+			   : "alter the schemaver extension");
+	if (classId == NamespaceRelationId && objectId == guarded_namespace)
+		refuse(access == OAT_DROP ? "drop the schemaver schema"
+			   : "alter the schemaver schema");
+	if (classId == RelationRelationId && OidIsValid(guarded_namespace) &&
+		get_rel_namespace(objectId) == guarded_namespace)
+		refuse(access == OAT_DROP ? "drop objects of the schemaver catalog"
+			   : access == OAT_POST_CREATE ? "create objects in the schemaver schema"
+			   : "alter the schemaver catalog");
+	if (classId == ProcedureRelationId && access != OAT_POST_CREATE &&
+		OidIsValid(guarded_extension) &&
+		getExtensionOfObject(ProcedureRelationId, objectId) == guarded_extension)
+		refuse(access == OAT_DROP ? "drop functions of the schemaver extension"
+			   : "alter functions of the schemaver extension");
+}

@@ -1,0 +1,263 @@
+/*-------------------------------------------------------------------------
+ *
+ * plan.c
+ *	  Planning: the steps that take the database from its current applied
+ *	  set to a destination, in the order they must run.
+ *
+ * Every plan is computed the same way: work out the applied set after the
+ * call, then the difference with the applied set now, ordered so that
+ * parents and dependencies are applied before what needs them and undone
+ * after it (graph_order).
+ *
+ *	upgrade to T:	applied + T and everything T needs (parents and
+ *					dependencies, transitively).  A T that is applied but not
+ *					a current head lies below the database: an error.
+ *	downgrade to t: applied - everything above t (descendants through
+ *					children and dependents); t must be applied.  To base:
+ *					nothing; to "label@base": applied - the labelled branch.
+ *	stamp to T:		T and what it needs, plus the current heads that are on
+ *					other branches than T (as Alembic's stamp keeps them),
+ *					and what they need.
+ *
+ * Each step of the plan keeps the applied set closed under "needs", so the
+ * bookkeeping of run.c can update the heads one step at a time.
+ *
+ * src/plan.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "schemaver.h"
+
+static SvPlan *plan_from_sets(SvGraph *graph, const bool *remove,
+							  const bool *add, SvOperation down_op,
+							  SvOperation up_op);
+static void check_upgrade_targets(SvGraph *graph, SvDestination *dest);
+static bool *branch_part(SvGraph *graph, int root);
+static void check_reversible(SvGraph *graph, SvPlan *plan);
+static char *describe_current(SvGraph *graph);
+
+/*
+ * Build the plan: first the revisions to remove (children first), then the
+ * ones to add (parents first).
+ */
+static SvPlan *
+plan_from_sets(SvGraph *graph, const bool *remove, const bool *add,
+			   SvOperation down_op, SvOperation up_op)
+{
+	SvPlan	   *plan = palloc0(sizeof(SvPlan));
+	int		   *order = palloc(sizeof(int) * Max(graph->nrevs, 1));
+	int			n;
+
+	plan->steps = palloc(sizeof(SvStep) * Max(graph->nrevs, 1));
+	if (remove)
+	{
+		n = graph_order(graph, remove, false, order);
+		for (int i = 0; i < n; i++)
+		{
+			plan->steps[plan->nsteps].rev = order[i];
+			plan->steps[plan->nsteps].op = down_op;
+			plan->nsteps++;
+		}
+	}
+	if (add)
+	{
+		n = graph_order(graph, add, true, order);
+		for (int i = 0; i < n; i++)
+		{
+			plan->steps[plan->nsteps].rev = order[i];
+			plan->steps[plan->nsteps].op = up_op;
+			plan->nsteps++;
+		}
+	}
+	pfree(order);
+	return plan;
+}
+
+/* The current heads as text for a DETAIL: "a", "b" or "base" */
+static char *
+describe_current(SvGraph *graph)
+{
+	if (graph->ncurrent == 0)
+		return pstrdup("base");
+	return graph_describe_revs(graph, graph->current, graph->ncurrent);
+}
+
+/*
+ * An upgrade only moves up: a target that is applied but not a current head
+ * (or base, when something is applied) is below the database.
+ */
+static void
+check_upgrade_targets(SvGraph *graph, SvDestination *dest)
+{
+	if (dest->is_base)
+	{
+		bool	   *part = dest->base_of >= 0 ? branch_part(graph, dest->base_of) : NULL;
+
+		for (int i = 0; i < graph->nrevs; i++)
+			if (graph->revs[i].applied && (part == NULL || part[i]))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("upgrade target is below the current revision"),
+						 errdetail("The target is base; the database is at %s.",
+								   describe_current(graph)),
+						 errhint("To go down, use schemaver_downgrade().")));
+		return;
+	}
+	for (int i = 0; i < dest->nrevs; i++)
+	{
+		SvRevision *r = &graph->revs[dest->revs[i]];
+
+		if (r->applied && !r->current)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("upgrade target \"%s\" is below the current revision",
+							r->id),
+					 errdetail("Revision \"%s\" is already applied; the database is at %s.",
+							   r->id, describe_current(graph)),
+					 errhint("To go back to it, use schemaver_downgrade('%s').",
+							 r->id)));
+	}
+}
+
+/*
+ * The part of the graph that "label@base" removes: the labelled revision and
+ * everything above it (children and dependents, transitively).
+ */
+static bool *
+branch_part(SvGraph *graph, int root)
+{
+	return graph_closure(graph, &root, 1, false, true, true);
+}
+
+/*
+ * A downgrade must not start if any revision it would undo has no downgrade
+ * SQL: checked before anything runs, so nothing is half done.
+ */
+static void
+check_reversible(SvGraph *graph, SvPlan *plan)
+{
+	for (int i = 0; i < plan->nsteps; i++)
+	{
+		SvRevision *r = &graph->revs[plan->steps[i].rev];
+
+		if (plan->steps[i].op == SV_OP_DOWNGRADE && !r->reversible)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("revision \"%s\" cannot be downgraded", r->id),
+					 errdetail("It was registered without downgrade SQL, so it is irreversible. Nothing was changed."),
+					 errhint("Downgrade to a revision above it, or use schemaver_stamp() to move the version without running SQL.")));
+	}
+}
+
+/*
+ * plan_make
+ *		The steps that move the database to dest.
+ */
+SvPlan *
+plan_make(SvGraph *graph, SvDestination *dest, SvDirection direction)
+{
+	int			n = graph->nrevs;
+	bool	   *remove = NULL;
+	bool	   *add = NULL;
+	SvPlan	   *plan;
+
+	switch (direction)
+	{
+		case SV_DIR_UPGRADE:
+			check_upgrade_targets(graph, dest);
+			if (!dest->is_base)
+			{
+				add = graph_closure(graph, dest->revs, dest->nrevs, true, true,
+									true);
+				for (int i = 0; i < n; i++)
+					add[i] = add[i] && !graph->revs[i].applied;
+			}
+			return plan_from_sets(graph, NULL, add, SV_OP_DOWNGRADE,
+								  SV_OP_UPGRADE);
+
+		case SV_DIR_DOWNGRADE:
+			if (dest->is_base)
+				remove = dest->base_of >= 0 ? branch_part(graph, dest->base_of)
+					: graph_closure(graph, NULL, 0, false, true, false);
+			else
+			{
+				SvRevision *t;
+
+				if (dest->nrevs != 1)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("downgrade target must be one revision or base"),
+							 errdetail("The target names %d revisions: %s.",
+									   dest->nrevs,
+									   graph_describe_revs(graph, dest->revs,
+														   dest->nrevs)),
+							 errhint("Downgrade one branch at a time, for example with \"<label>@-1\".")));
+				t = &graph->revs[dest->revs[0]];
+				if (!t->applied)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("downgrade target \"%s\" is not applied", t->id),
+							 errdetail("A downgrade only goes back to an applied revision; the database is at %s.",
+									   describe_current(graph)),
+							 errhint("To apply it, use schemaver_upgrade('%s').",
+									 t->id)));
+				remove = graph_closure(graph, dest->revs, 1, false, true, false);
+			}
+			if (dest->is_base && dest->base_of < 0)
+				for (int i = 0; i < n; i++)
+					remove[i] = true;
+			for (int i = 0; i < n; i++)
+				remove[i] = remove[i] && graph->revs[i].applied;
+			plan = plan_from_sets(graph, remove, NULL, SV_OP_DOWNGRADE,
+								  SV_OP_UPGRADE);
+			check_reversible(graph, plan);
+			return plan;
+
+		case SV_DIR_STAMP:
+			{
+				bool	   *keep;
+				int		   *starts = palloc(sizeof(int) * (n + 1));
+				int			nstarts = 0;
+
+				if (dest->is_base && dest->base_of >= 0)
+				{
+					bool	   *part = branch_part(graph, dest->base_of);
+
+					for (int i = 0; i < graph->ncurrent; i++)
+						if (!part[graph->current[i]])
+							starts[nstarts++] = graph->current[i];
+				}
+				else if (!dest->is_base)
+				{
+					bool	   *anc = graph_closure(graph, dest->revs, dest->nrevs,
+													true, false, true);
+					bool	   *desc = graph_closure(graph, dest->revs, dest->nrevs,
+													 false, false, true);
+
+					for (int i = 0; i < dest->nrevs; i++)
+						starts[nstarts++] = dest->revs[i];
+					/* current heads on other branches stay */
+					for (int i = 0; i < graph->ncurrent; i++)
+					{
+						int			h = graph->current[i];
+
+						if (!anc[h] && !desc[h])
+							starts[nstarts++] = h;
+					}
+				}
+				keep = graph_closure(graph, starts, nstarts, true, true, true);
+				remove = palloc(sizeof(bool) * Max(n, 1));
+				add = palloc(sizeof(bool) * Max(n, 1));
+				for (int i = 0; i < n; i++)
+				{
+					remove[i] = graph->revs[i].applied && !keep[i];
+					add[i] = !graph->revs[i].applied && keep[i];
+				}
+				return plan_from_sets(graph, remove, add, SV_OP_STAMP_DOWN,
+									  SV_OP_STAMP_UP);
+			}
+	}
+	pg_unreachable();
+}

@@ -1,0 +1,274 @@
+/*-------------------------------------------------------------------------
+ *
+ * register.c
+ *	  Registering revisions: argument checks, identifiers, the content
+ *	  checksum, and the insert-or-compare logic of schemaver_add_revision.
+ *
+ * Registering is idempotent so that an application may run all its
+ * migration files at every start: the same content again is a no-op;
+ * different content replaces the registration (with a NOTICE) while the
+ * revision is not applied, and is an error once it is.  The graph is not
+ * checked here: parents may be registered after their children, so the
+ * graph is validated when it is used.
+ *
+ * The checksum is a SHA-256 over every argument (parents, dependencies,
+ * labels, message, upgrade and downgrade SQL), each length-prefixed so that
+ * no two different contents serialize alike.
+ *
+ * src/register.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "common/cryptohash.h"
+#include "common/sha2.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "schemaver.h"
+
+static ArrayType *normalize_id_array(ArrayType *arr, const char *argname,
+									 const char *what);
+static void append_field(StringInfo buf, const char *value);
+static void append_array(StringInfo buf, ArrayType *arr);
+static char *shorten(const char *s);
+
+/*
+ * sv_valid_identifier
+ *		Whether a revision id or branch label has the contract's shape:
+ *		^[A-Za-z0-9_]{1,63}$ and not head, heads or base in any case.
+ */
+bool
+sv_valid_identifier(const char *id)
+{
+	size_t		len = strlen(id);
+
+	if (len == 0 || len > SV_MAX_ID_LEN)
+		return false;
+	if (strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != len)
+		return false;
+	if (pg_strcasecmp(id, "head") == 0 || pg_strcasecmp(id, "heads") == 0 ||
+		pg_strcasecmp(id, "base") == 0)
+		return false;
+	return true;
+}
+
+/* At most 70 characters of a user's string, for a message */
+static char *
+shorten(const char *s)
+{
+	if (strlen(s) <= 70)
+		return pstrdup(s);
+	return psprintf("%.60s...", s);
+}
+
+/*
+ * sv_check_identifier
+ *		Raise the error for an id or label that does not have the shape.
+ *		"what" is "revision id" or "branch label".
+ */
+void
+sv_check_identifier(const char *id, const char *what)
+{
+	if (sv_valid_identifier(id))
+		return;
+	if (pg_strcasecmp(id, "head") == 0 || pg_strcasecmp(id, "heads") == 0 ||
+		pg_strcasecmp(id, "base") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_RESERVED_NAME),
+				 errmsg("%s \"%s\" is reserved", what, id),
+				 errdetail("\"head\", \"heads\" and \"base\" name positions in the graph, in any case.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid %s \"%s\"", what, shorten(id)),
+			 errdetail("A %s has 1 to %d characters from A-Z, a-z, 0-9 and \"_\".",
+					   what, SV_MAX_ID_LEN)));
+}
+
+/*
+ * Check an array argument of ids (parents, dependencies, labels) and return
+ * it as a plain one-dimensional text[] (empty for NULL).  NULL elements,
+ * bad ids and repeated ids are errors.
+ */
+static ArrayType *
+normalize_id_array(ArrayType *arr, const char *argname, const char *what)
+{
+	Datum	   *elems;
+	bool	   *isnull;
+	int			n;
+
+	if (arr == NULL || ARR_NDIM(arr) == 0)
+		return construct_empty_array(TEXTOID);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", argname)));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &isnull, &n);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *id;
+
+		if (isnull[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not contain NULL", argname)));
+		id = TextDatumGetCString(elems[i]);
+		sv_check_identifier(id, what);
+		for (int j = 0; j < i; j++)
+			if (strcmp(id, TextDatumGetCString(elems[j])) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s lists \"%s\" more than once", argname, id)));
+	}
+	return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+/* Append one length-prefixed field ("-" for NULL) to the checksum input */
+static void
+append_field(StringInfo buf, const char *value)
+{
+	if (value == NULL)
+		appendStringInfoString(buf, "-;");
+	else
+	{
+		appendStringInfo(buf, "%zu:", strlen(value));
+		appendStringInfoString(buf, value);
+		appendStringInfoChar(buf, ';');
+	}
+}
+
+/* Append a text[] as a count followed by its elements */
+static void
+append_array(StringInfo buf, ArrayType *arr)
+{
+	Datum	   *elems;
+	bool	   *isnull;
+	int			n = 0;
+
+	if (ARR_NDIM(arr) > 0)
+		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, &isnull, &n);
+	appendStringInfo(buf, "[%d]", n);
+	for (int i = 0; i < n; i++)
+		append_field(buf, TextDatumGetCString(elems[i]));
+}
+
+/*
+ * sv_checksum
+ *		SHA-256 (hex) of a revision's content.
+ */
+char *
+sv_checksum(const char *revision, ArrayType *parents, ArrayType *depends_on,
+			ArrayType *branch_labels, const char *message,
+			const char *upgrade_sql, const char *downgrade_sql)
+{
+	StringInfoData buf;
+	pg_cryptohash_ctx *ctx;
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	char	   *hex = palloc(PG_SHA256_DIGEST_LENGTH * 2 + 1);
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "schemaver-1;");
+	append_field(&buf, revision);
+	append_array(&buf, parents);
+	append_array(&buf, depends_on);
+	append_array(&buf, branch_labels);
+	append_field(&buf, message);
+	append_field(&buf, upgrade_sql);
+	append_field(&buf, downgrade_sql);
+
+	ctx = pg_cryptohash_create(PG_SHA256);
+	if (pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (uint8 *) buf.data, buf.len) < 0 ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not compute the checksum of revision \"%s\": %s",
+						revision, pg_cryptohash_error(ctx))));
+	pg_cryptohash_free(ctx);
+	hex_encode((char *) digest, sizeof(digest), hex);
+	hex[PG_SHA256_DIGEST_LENGTH * 2] = '\0';
+	pfree(buf.data);
+	return hex;
+}
+
+/*
+ * register_revision
+ *		The body of schemaver_add_revision, for both forms of down_revision
+ *		(parents is already an array here, NULL for a base).
+ */
+char *
+register_revision(const char *revision, ArrayType *parents,
+				  const char *upgrade_sql, const char *downgrade_sql,
+				  const char *message, ArrayType *depends_on,
+				  ArrayType *branch_labels)
+{
+	char	   *checksum;
+	char	   *stored;
+	Datum		values[8];
+	bool		nulls[8] = {false, false, false, false, false, false, false, false};
+	ArrayType  *parr;
+	ArrayType  *darr;
+	ArrayType  *larr;
+
+	sv_check_identifier(revision, "revision id");
+	if (upgrade_sql == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("upgrade SQL of revision \"%s\" must not be NULL", revision),
+				 errhint("Use '' for a revision that runs nothing, such as a merge.")));
+	parr = normalize_id_array(parents, "down_revision", "revision id");
+	darr = normalize_id_array(depends_on, "depends_on", "revision id");
+	larr = normalize_id_array(branch_labels, "branch_labels", "branch label");
+	checksum = sv_checksum(revision, parr, darr, larr, message, upgrade_sql,
+						   downgrade_sql);
+
+	values[0] = CStringGetTextDatum(revision);
+	values[1] = PointerGetDatum(parr);
+	values[2] = PointerGetDatum(darr);
+	values[3] = PointerGetDatum(larr);
+	if (message)
+		values[4] = CStringGetTextDatum(message);
+	else
+		nulls[4] = true;
+	values[5] = CStringGetTextDatum(upgrade_sql);
+	if (downgrade_sql)
+		values[6] = CStringGetTextDatum(downgrade_sql);
+	else
+		nulls[6] = true;
+	values[7] = CStringGetTextDatum(checksum);
+
+	run_lock();
+	if (catalog_insert_revision(values, nulls))
+		return pstrdup(revision);
+
+	if (!catalog_get_checksum(revision, &stored))
+		elog(ERROR, "revision \"%s\" vanished while it was locked", revision);
+	if (strcmp(stored, checksum) == 0)
+		return pstrdup(revision);
+
+	{
+		List	   *problems = NIL;
+		SvGraph    *graph = catalog_load_graph_problems(&problems);
+		int			idx = graph_find(graph, revision);
+
+		if (idx >= 0 && graph->revs[idx].applied)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("revision \"%s\" is applied and its content has changed",
+							revision),
+					 errdetail("The registered checksum is %s; the new content's is %s.",
+							   stored, checksum),
+					 errhint("An applied revision cannot be changed: register the change as a new revision, or downgrade this one first.")));
+	}
+	catalog_update_revision(values, nulls);
+	ereport(NOTICE,
+			(errmsg("revision \"%s\" is registered with different content, replacing it",
+					revision),
+			 errdetail("The revision is not applied, so its new content will be used.")));
+	return pstrdup(revision);
+}

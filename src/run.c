@@ -1,0 +1,409 @@
+/*-------------------------------------------------------------------------
+ *
+ * run.c
+ *	  Running a plan: the lock, each revision's SQL through SPI, and the
+ *	  bookkeeping (version rows, log rows, result rows, NOTICEs) per step.
+ *
+ * Revision SQL is the one text schemaver runs as written.  It is split into
+ * statements with the server's own parser so that an error can say which
+ * statement of which revision failed; each statement then runs through SPI
+ * as the calling role, with the caller's search_path.  While it runs, guard.c
+ * keeps it away from the extension itself, and a GUC nest level makes every
+ * setting it changes (SET, set_config) end with the revision.
+ *
+ * Errors are not caught: the revision's own SQLSTATE and message reach the
+ * caller, with an error context line that names the revision and the
+ * statement, and the caller's transaction rolls everything back.
+ *
+ * src/run.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "parser/scansup.h"
+#include "tcop/tcopprot.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "schemaver.h"
+
+/* What the error context callback needs to say where we are */
+typedef struct RunErrorContext
+{
+	const char *revision;
+	const char *operation;
+	const char *sql;
+	int			statement;		/* 1-based; 0 while splitting */
+} RunErrorContext;
+
+static void run_error_callback(void *arg);
+static void run_revision_sql(const char *revision, const char *operation,
+							 const char *sql);
+static void report_spi_failure(int rc);
+static ArrayType *ids_array(SvGraph *graph, const int *revs, int n);
+static void apply_step_to_state(SvGraph *graph, SvStep *step,
+								int *removed, int *nremoved,
+								int *added, int *nadded);
+
+/*
+ * run_lock
+ *		Take schemaver's advisory lock for the rest of the transaction.
+ *
+ * Every call that changes the catalog or the version takes it before it
+ * reads anything, so that concurrent callers queue and the later one plans
+ * from what the earlier one left.  It is the lock pg_advisory_xact_lock(key1,
+ * key2) takes, so it shows in pg_locks as an advisory lock.
+ */
+void
+run_lock(void)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, SV_LOCK_KEY1, SV_LOCK_KEY2, 2);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
+/*
+ * run_operation_name
+ *		The word for an operation in result rows, the log and NOTICEs.
+ */
+const char *
+run_operation_name(SvOperation op)
+{
+	switch (op)
+	{
+		case SV_OP_UPGRADE:
+			return "upgrade";
+		case SV_OP_DOWNGRADE:
+			return "downgrade";
+		case SV_OP_STAMP_UP:
+		case SV_OP_STAMP_DOWN:
+			return "stamp";
+	}
+	pg_unreachable();
+}
+
+/*
+ * run_step_arrow
+ *		"parent -> revision" for a step up, "revision -> parent" for a step
+ *		down; "<base>" stands for no parent and a merge shows "(a, b)".
+ */
+char *
+run_step_arrow(SvGraph *graph, SvStep *step)
+{
+	SvRevision *r = &graph->revs[step->rev];
+	StringInfoData parents;
+
+	initStringInfo(&parents);
+	if (r->nparents == 0)
+		appendStringInfoString(&parents, "<base>");
+	else
+	{
+		if (r->nparents > 1)
+			appendStringInfoChar(&parents, '(');
+		for (int i = 0; i < r->nparents; i++)
+			appendStringInfo(&parents, "%s%s", i ? ", " : "", r->parent_ids[i]);
+		if (r->nparents > 1)
+			appendStringInfoChar(&parents, ')');
+	}
+	if (step->op == SV_OP_UPGRADE || step->op == SV_OP_STAMP_UP)
+		return psprintf("%s -> %s", parents.data, r->id);
+	return psprintf("%s -> %s", r->id, parents.data);
+}
+
+/*
+ * Error context: which revision, and which statement of it, was running.  A
+ * syntax error found while splitting the SQL gets its position moved into
+ * the revision's text (as SPI does for its own queries), so that psql shows
+ * the right line.
+ */
+static void
+run_error_callback(void *arg)
+{
+	RunErrorContext *ctx = (RunErrorContext *) arg;
+
+	if (ctx->statement == 0)
+	{
+		int			pos = geterrposition();
+
+		if (pos > 0)
+		{
+			errposition(0);
+			internalerrposition(pos);
+			internalerrquery(ctx->sql);
+		}
+		errcontext("%s SQL of revision \"%s\"", ctx->operation, ctx->revision);
+	}
+	else
+		errcontext("%s of revision \"%s\", statement %d",
+				   ctx->operation, ctx->revision, ctx->statement);
+}
+
+/*
+ * Turn an SPI failure code into the error a user should see.  Only a few can
+ * come from revision SQL; the rest cannot happen.
+ */
+static void
+report_spi_failure(int rc)
+{
+	switch (rc)
+	{
+		case SPI_ERROR_TRANSACTION:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+					 errmsg("revision SQL cannot start or end transactions or use savepoints"),
+					 errdetail("schemaver runs the revisions of a call inside the caller's transaction."),
+					 errhint("Remove BEGIN, COMMIT, ROLLBACK and SAVEPOINT from the revision. To commit after each revision, use CALL schemaver_upgrade_stepwise().")));
+			break;
+		case SPI_ERROR_COPY:
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("revision SQL cannot use COPY to or from the client"),
+					 errhint("Load data with INSERT statements, or with COPY from a file on the server.")));
+			break;
+		default:
+			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	}
+}
+
+/*
+ * Run one revision's SQL, statement by statement.
+ */
+static void
+run_revision_sql(const char *revision, const char *operation, const char *sql)
+{
+	RunErrorContext ctx;
+	ErrorContextCallback errcb;
+	List	   *stmts;
+	ListCell   *lc;
+	int			nestlevel;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	ctx.revision = revision;
+	ctx.operation = operation;
+	ctx.sql = sql;
+	ctx.statement = 0;
+	errcb.callback = run_error_callback;
+	errcb.arg = &ctx;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+
+	stmts = pg_parse_query(sql);
+
+	nestlevel = NewGUCNestLevel();
+	guard_enter_revision();
+	PG_TRY();
+	{
+		foreach(lc, stmts)
+		{
+			RawStmt    *raw = lfirst_node(RawStmt, lc);
+			const char *start = sql + raw->stmt_location;
+			int			len = raw->stmt_len > 0 ? raw->stmt_len
+				: (int) strlen(start);
+			char	   *text;
+			int			rc;
+
+			/* the text starts after the previous ';': skip the blanks */
+			while (len > 0 && scanner_isspace(*start))
+			{
+				start++;
+				len--;
+			}
+			text = pnstrdup(start, len);
+
+			ctx.statement++;
+			rc = SPI_execute(text, false, 0);
+			MemoryContextSwitchTo(cxt);
+			if (rc < 0)
+				report_spi_failure(rc);
+			SPI_freetuptable(SPI_tuptable);
+			pfree(text);
+		}
+	}
+	PG_FINALLY();
+	{
+		guard_leave_revision();
+	}
+	PG_END_TRY();
+
+	/* settings the revision changed end with it */
+	AtEOXact_GUC(false, nestlevel);
+	error_context_stack = errcb.previous;
+}
+
+/* A text[] of the ids of some revisions */
+static ArrayType *
+ids_array(SvGraph *graph, const int *revs, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		elems[i] = CStringGetTextDatum(graph->revs[revs[i]].id);
+	return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+/*
+ * Update the in-memory applied set and current heads for one step, and say
+ * which heads it removed and added (for schemaver.version).
+ *
+ * The heads are the applied revisions no applied child: applying r makes
+ * it a head and its parents stop being heads; undoing r (always a head,
+ * since children are undone first) makes each parent a head again unless
+ * another of its children is still applied.
+ */
+static void
+apply_step_to_state(SvGraph *graph, SvStep *step, int *removed, int *nremoved,
+					int *added, int *nadded)
+{
+	SvRevision *r = &graph->revs[step->rev];
+	bool		up = (step->op == SV_OP_UPGRADE || step->op == SV_OP_STAMP_UP);
+	int			n = 0;
+
+	*nremoved = 0;
+	*nadded = 0;
+	if (up)
+	{
+		r->applied = true;
+		r->current = true;
+		added[(*nadded)++] = step->rev;
+		for (int i = 0; i < r->nparents; i++)
+		{
+			SvRevision *p = &graph->revs[r->parents[i]];
+
+			if (p->current)
+			{
+				p->current = false;
+				removed[(*nremoved)++] = r->parents[i];
+			}
+		}
+	}
+	else
+	{
+		r->applied = false;
+		r->current = false;
+		removed[(*nremoved)++] = step->rev;
+		for (int i = 0; i < r->nparents; i++)
+		{
+			SvRevision *p = &graph->revs[r->parents[i]];
+			bool		has_applied_child = false;
+
+			for (int j = 0; j < p->nchildren && !has_applied_child; j++)
+				has_applied_child = graph->revs[p->children[j]].applied;
+			if (!has_applied_child && !p->current)
+			{
+				p->current = true;
+				added[(*nadded)++] = r->parents[i];
+			}
+		}
+	}
+
+	/* rebuild the sorted list of current heads from the flags it changed */
+	for (int i = 0; i < graph->ncurrent; i++)
+		if (graph->revs[graph->current[i]].current)
+			graph->current[n++] = graph->current[i];
+	for (int i = 0; i < *nadded; i++)
+	{
+		int			pos = n;
+
+		/* insertion keeps the list sorted; it holds a handful of heads */
+		while (pos > 0 && graph->current[pos - 1] > added[i])
+		{
+			graph->current[pos] = graph->current[pos - 1];
+			pos--;
+		}
+		graph->current[pos] = added[i];
+		n++;
+	}
+	graph->ncurrent = n;
+}
+
+/*
+ * run_plan
+ *		Execute a plan step by step, recording each step and putting its
+ *		result row into tupstore.
+ */
+void
+run_plan(SvGraph *graph, SvPlan *plan, Tuplestorestate *tupstore,
+		 TupleDesc tupdesc)
+{
+	char	  **sql;
+	MemoryContext stepcxt;
+	MemoryContext oldcxt;
+	int		   *removed;
+	int		   *added;
+
+	if (plan->nsteps == 0)
+		return;
+
+	sql = catalog_fetch_sql(graph, plan);
+	/* graph->current must have room for every revision as a head */
+	graph->current = repalloc(graph->current,
+							  sizeof(int) * Max(graph->nrevs, 1));
+	removed = palloc(sizeof(int) * Max(graph->nrevs, 1));
+	added = palloc(sizeof(int) * Max(graph->nrevs, 1));
+
+	stepcxt = AllocSetContextCreate(CurrentMemoryContext, "schemaver step",
+									ALLOCSET_DEFAULT_SIZES);
+	for (int i = 0; i < plan->nsteps; i++)
+	{
+		SvStep	   *step = &plan->steps[i];
+		SvRevision *r = &graph->revs[step->rev];
+		const char *opname = run_operation_name(step->op);
+		TimestampTz started;
+		ArrayType  *before;
+		int			nremoved,
+					nadded;
+		Interval   *elapsed;
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		CHECK_FOR_INTERRUPTS();
+		oldcxt = MemoryContextSwitchTo(stepcxt);
+
+		if (r->message)
+			ereport(NOTICE,
+					(errmsg("%s %s: %s", opname, run_step_arrow(graph, step),
+							r->message)));
+		else
+			ereport(NOTICE,
+					(errmsg("%s %s", opname, run_step_arrow(graph, step))));
+
+		started = GetCurrentTimestamp();
+		before = ids_array(graph, graph->current, graph->ncurrent);
+		if (sql[i] != NULL)
+			run_revision_sql(r->id, opname, sql[i]);
+
+		apply_step_to_state(graph, step, removed, &nremoved, added, &nadded);
+		elapsed = palloc0(sizeof(Interval));
+		elapsed->time = GetCurrentTimestamp() - started;
+
+		catalog_record_step(r->id, opname, before,
+							ids_array(graph, graph->current, graph->ncurrent),
+							ids_array(graph, removed, nremoved),
+							ids_array(graph, added, nadded),
+							started, elapsed,
+							step->op == SV_OP_STAMP_DOWN ? NULL : r->checksum);
+
+		values[0] = CStringGetTextDatum(r->id);
+		values[1] = CStringGetTextDatum(opname);
+		if (r->message)
+			values[2] = CStringGetTextDatum(r->message);
+		else
+			nulls[2] = true;
+		values[3] = IntervalPGetDatum(elapsed);
+		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
+
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(stepcxt);
+	}
+	MemoryContextDelete(stepcxt);
+}

@@ -1,0 +1,214 @@
+/*-------------------------------------------------------------------------
+ *
+ * schemaver.h
+ *	  Declarations shared by the files of schemaver.
+ *
+ * A call such as schemaver_upgrade('head') reads top-down through these
+ * files: entry.c checks the arguments, run.c takes the lock, catalog.c loads
+ * the rows, graph.c turns them into a validated graph, target.c resolves the
+ * target against it, plan.c computes the steps, run.c executes them through
+ * SPI and records each one (catalog.c again).  register.c owns
+ * schemaver_add_revision, inspect.c the read-only functions, script.c the
+ * preview scripts and guard.c the hooks that keep revision SQL away from the
+ * extension itself.
+ *
+ * src/schemaver.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SCHEMAVER_H
+#define SCHEMAVER_H
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "nodes/pg_list.h"
+#include "utils/array.h"
+#include "utils/tuplestore.h"
+#include "utils/timestamp.h"
+
+/* Longest revision id or branch label, as in the contract */
+#define SV_MAX_ID_LEN 63
+
+/* Name of the schema that holds the catalog */
+#define SV_SCHEMA "schemaver"
+
+/*
+ * The transaction-level (and, for the stepwise procedures, session-level)
+ * advisory lock that serializes every call that changes the catalog or the
+ * version.  Its two keys spell "sver" and "lock"; README.md documents them so
+ * that a DBA can find the holder in pg_locks.
+ */
+#define SV_LOCK_KEY1 0x73766572
+#define SV_LOCK_KEY2 0x6c6f636b
+
+/* What a step does */
+typedef enum SvOperation
+{
+	SV_OP_UPGRADE,
+	SV_OP_DOWNGRADE,
+	SV_OP_STAMP_UP,				/* stamp that marks a revision applied */
+	SV_OP_STAMP_DOWN			/* stamp that marks a revision not applied */
+} SvOperation;
+
+/*
+ * One registered revision, as the graph sees it: its shape and metadata but
+ * not its SQL text, which run.c fetches only for the revisions a plan runs.
+ * Edges are indexes into SvGraph.revs; an edge to an unregistered revision
+ * is -1 (kept so that schemaver_verify can report it).
+ */
+typedef struct SvRevision
+{
+	char	   *id;
+	char	   *message;		/* NULL when none */
+	char	   *checksum;
+	bool		reversible;		/* has downgrade SQL */
+	int			nparents;
+	char	  **parent_ids;
+	int		   *parents;
+	int			ndepends;
+	char	  **depends_ids;
+	int		   *depends;
+	int			nlabels;
+	char	  **labels;
+	/* filled by graph_build */
+	int			nchildren;
+	int		   *children;
+	int			ndependents;
+	int		   *dependents;
+	bool		applied;		/* in the applied set (ancestor of a current
+								 * head, or one) */
+	bool		current;		/* listed in schemaver.version */
+} SvRevision;
+
+/* The whole registered graph plus the database's position in it */
+typedef struct SvGraph
+{
+	int			nrevs;
+	SvRevision *revs;			/* sorted by id (byte order) */
+	int			ncurrent;
+	int		   *current;		/* rows of schemaver.version, sorted */
+	bool		valid;			/* graph_build found no problem */
+} SvGraph;
+
+/* One problem found by graph_build, for errors and schemaver_verify */
+typedef struct SvProblem
+{
+	char	   *revision;		/* NULL: not about one revision */
+	char	   *problem;
+} SvProblem;
+
+/*
+ * Where a target leads: nothing applied (is_base), or a set of revisions.
+ * For a downgrade, "label@base" removes one branch only: base_of is the
+ * revision whose branch goes (and all above it), -1 otherwise.
+ */
+typedef struct SvDestination
+{
+	bool		is_base;
+	int			base_of;
+	int			nrevs;
+	int		   *revs;
+} SvDestination;
+
+/* The steps of one call, in the order they run */
+typedef struct SvStep
+{
+	int			rev;
+	SvOperation op;
+} SvStep;
+
+typedef struct SvPlan
+{
+	int			nsteps;
+	SvStep	   *steps;
+} SvPlan;
+
+/* Which entry point a plan is for */
+typedef enum SvDirection
+{
+	SV_DIR_UPGRADE,
+	SV_DIR_DOWNGRADE,
+	SV_DIR_STAMP
+} SvDirection;
+
+/* catalog.c */
+extern Oid	catalog_schema_oid(bool missing_ok);
+extern SvGraph *catalog_load_graph(void);
+extern SvGraph *catalog_load_graph_problems(List **problems);
+extern void catalog_check_checksums(List **problems);
+extern char **catalog_fetch_sql(SvGraph *graph, SvPlan *plan);
+extern void catalog_record_step(const char *revision, const char *operation,
+								ArrayType *heads_before,
+								ArrayType *heads_after,
+								ArrayType *removed_heads,
+								ArrayType *added_heads,
+								TimestampTz started_at, Interval *elapsed,
+								const char *checksum);
+extern bool catalog_insert_revision(Datum *values, bool *nulls);
+extern bool catalog_get_checksum(const char *revision, char **checksum);
+extern void catalog_update_revision(Datum *values, bool *nulls);
+extern void catalog_last_applied(SvGraph *graph, TimestampTz *applied_at,
+								 char **applied_by, bool *found);
+
+/* graph.c */
+extern SvGraph *graph_build(SvRevision *revs, int nrevs, char **current,
+							int ncurrent, List **problems);
+extern void graph_check_usable(SvGraph *graph, List *problems);
+extern int	graph_find(SvGraph *graph, const char *id);
+extern int	graph_heads(SvGraph *graph, int **heads);
+extern bool *graph_closure(SvGraph *graph, const int *start, int nstart,
+						   bool upward, bool with_dependencies,
+						   bool include_start);
+extern int	graph_order(SvGraph *graph, const bool *members, bool upward,
+						int *out);
+extern const char *graph_label_owner_id(SvGraph *graph, const char *label,
+										int *owner);
+extern char *graph_describe_revs(SvGraph *graph, const int *revs, int nrevs);
+
+/* target.c */
+extern SvDestination *target_resolve(SvGraph *graph, const char *target,
+									 SvDirection direction);
+extern char *target_relative_steps(int steps);
+
+/* plan.c */
+extern SvPlan *plan_make(SvGraph *graph, SvDestination *dest,
+						 SvDirection direction);
+
+/* run.c */
+extern void run_lock(void);
+extern void run_plan(SvGraph *graph, SvPlan *plan, Tuplestorestate *tupstore,
+					 TupleDesc tupdesc);
+extern const char *run_operation_name(SvOperation op);
+extern char *run_step_arrow(SvGraph *graph, SvStep *step);
+
+/* register.c */
+extern bool sv_valid_identifier(const char *id);
+extern void sv_check_identifier(const char *id, const char *what);
+extern char *register_revision(const char *revision, ArrayType *parents,
+							   const char *upgrade_sql,
+							   const char *downgrade_sql,
+							   const char *message, ArrayType *depends_on,
+							   ArrayType *branch_labels);
+extern char *sv_checksum(const char *revision, ArrayType *parents,
+						 ArrayType *depends_on, ArrayType *branch_labels,
+						 const char *message, const char *upgrade_sql,
+						 const char *downgrade_sql);
+
+/* inspect.c */
+extern void inspect_current(SvGraph *graph, Tuplestorestate *tupstore,
+							TupleDesc tupdesc);
+extern void inspect_heads(SvGraph *graph, Tuplestorestate *tupstore,
+						  TupleDesc tupdesc);
+extern void inspect_history(SvGraph *graph, Tuplestorestate *tupstore,
+							TupleDesc tupdesc);
+extern void inspect_verify(SvGraph *graph, List *problems,
+						   Tuplestorestate *tupstore, TupleDesc tupdesc);
+
+/* guard.c */
+extern void guard_install(void);
+extern void guard_enter_revision(void);
+extern void guard_leave_revision(void);
+extern bool guard_in_revision(void);
+extern void guard_check_not_nested(const char *funcname);
+
+#endif							/* SCHEMAVER_H */
