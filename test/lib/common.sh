@@ -1,0 +1,219 @@
+# shellcheck shell=bash
+# test/lib/common.sh: shell helpers shared by test/run-tests.sh and test/demo.sh
+#
+# Sourced, never run.  It owns the things both scripts must do the same way:
+# finding PostgreSQL 15, installing the Debian packages that are missing,
+# copying the source tree to a scratch directory that the "postgres" user
+# owns, running commands as that user with a clean environment, and stopping
+# every server left under a scratch directory when a script ends.
+#
+# Knobs (environment):
+#   SCHEMAVER_SKIP_APT=1   never call apt-get; fail if a package is missing
+#   SCHEMAVER_KEEP_TMP=1   keep the scratch directory (its path is printed)
+
+# The PostgreSQL major version the project is built and tested against.
+SV_PG_MAJOR=15
+SV_PGBIN="/usr/lib/postgresql/${SV_PG_MAJOR}/bin"
+SV_PG_CONFIG="${SV_PGBIN}/pg_config"
+# PATH for commands run as the postgres user: root's PATH may name
+# directories that user cannot read.
+SV_CLEAN_PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+# sv_say MESSAGE...: print a progress line that stands out in CI logs.
+sv_say() {
+    printf '==> %s\n' "$*"
+}
+
+# sv_die MESSAGE...: print an error and exit with status 2.
+sv_die() {
+    printf 'error: %s\n' "$*" >&2
+    exit 2
+}
+
+# sv_pkg_installed PACKAGE: true when dpkg knows PACKAGE as fully installed.
+sv_pkg_installed() {
+    local status
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null) || return 1
+    [ "$status" = "installed" ]
+}
+
+# sv_missing_packages: print, one per line, the Debian packages the build and
+# the tests need that are not installed.  Prints nothing when all are there.
+#
+# Each package is checked both with dpkg and, where it matters, with the file
+# or command the scripts actually use, so that a package that dpkg lists but
+# whose files are gone is still reported.
+sv_missing_packages() {
+    local -a missing=()
+
+    # the server, initdb, pg_ctl
+    if ! sv_pkg_installed "postgresql-${SV_PG_MAJOR}" \
+        || [ ! -x "${SV_PGBIN}/postgres" ] || [ ! -x "${SV_PGBIN}/initdb" ]; then
+        missing+=("postgresql-${SV_PG_MAJOR}")
+    fi
+    # PGXS, server headers, pg_regress, pg_isolation_regress, the
+    # PostgreSQL::Test perl modules (via postgresql-client-15), clang/llvm
+    if ! sv_pkg_installed "postgresql-server-dev-${SV_PG_MAJOR}" \
+        || [ ! -x "$SV_PG_CONFIG" ] \
+        || [ ! -f "/usr/lib/postgresql/${SV_PG_MAJOR}/lib/pgxs/src/makefiles/pgxs.mk" ] \
+        || [ ! -f "/usr/lib/postgresql/${SV_PG_MAJOR}/lib/pgxs/src/test/perl/PostgreSQL/Test/Cluster.pm" ]; then
+        missing+=("postgresql-server-dev-${SV_PG_MAJOR}")
+    fi
+    # pg_virtualenv, pg_createcluster
+    if ! sv_pkg_installed postgresql-common \
+        || ! command -v pg_virtualenv >/dev/null 2>&1; then
+        missing+=(postgresql-common)
+    fi
+    # TAP tests: prove (package perl) and IPC::Run
+    if ! command -v prove >/dev/null 2>&1; then
+        missing+=(perl)
+    fi
+    if ! sv_pkg_installed libipc-run-perl \
+        || ! perl -MIPC::Run -e 1 >/dev/null 2>&1; then
+        missing+=(libipc-run-perl)
+    fi
+    # the compiler and make
+    if ! command -v gcc >/dev/null 2>&1 || ! command -v make >/dev/null 2>&1; then
+        missing+=(build-essential)
+    fi
+
+    if [ "${#missing[@]}" -gt 0 ]; then
+        printf '%s\n' "${missing[@]}"
+    fi
+}
+
+# sv_ensure_packages: install the missing packages with apt-get, calling
+# apt-get (update once, then install) only when something is missing.
+sv_ensure_packages() {
+    local -a missing
+    mapfile -t missing < <(sv_missing_packages)
+    if [ "${#missing[@]}" -eq 0 ]; then
+        sv_say "all required packages are installed"
+        return 0
+    fi
+    if [ "${SCHEMAVER_SKIP_APT:-0}" = 1 ]; then
+        sv_die "missing packages: ${missing[*]} (SCHEMAVER_SKIP_APT=1, not installing them)"
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        sv_die "missing packages: ${missing[*]}; run as root, or install them: apt-get install ${missing[*]}"
+    fi
+    sv_say "installing missing packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q </dev/null
+    apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+    mapfile -t missing < <(sv_missing_packages)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        sv_die "still missing after apt-get install: ${missing[*]}"
+    fi
+}
+
+# sv_ensure_socket_dir: clusters made by pg_createcluster (pg_virtualenv)
+# put their Unix socket in /var/run/postgresql, which the postgresql-common
+# package creates but which a tmpfs /run loses at reboot.
+sv_ensure_socket_dir() {
+    if [ ! -d /var/run/postgresql ] && [ "$(id -u)" -eq 0 ]; then
+        install -d -o postgres -g postgres -m 2775 /var/run/postgresql
+    fi
+}
+
+# sv_copy_tree SRC DEST: copy the source tree SRC into the existing directory
+# DEST, without .git and without build or test products.
+sv_copy_tree() {
+    local src=$1 dest=$2
+    tar -C "$src" \
+        --exclude=./.git \
+        --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
+        --exclude=./results --exclude=./output_iso --exclude=./tmp_check \
+        --exclude=./regression.diffs --exclude=./regression.out \
+        --exclude=./log --exclude=./test/bench/out \
+        -cf - . | tar -C "$dest" -xf -
+}
+
+# sv_test_user: the user that runs servers and tests (never root).
+sv_test_user() {
+    if [ "$(id -u)" -eq 0 ]; then
+        echo postgres
+    else
+        id -un
+    fi
+}
+
+# sv_mktemp: make a scratch directory that the test user owns and print its
+# path.
+sv_mktemp() {
+    local dir
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/schemaver.XXXXXXXX")
+    chmod 755 "$dir"
+    if [ "$(id -u)" -eq 0 ]; then
+        chown postgres:postgres "$dir"
+    fi
+    echo "$dir"
+}
+
+# sv_as_test_user TMPDIR CMD...: run CMD as the test user with a clean,
+# reproducible environment (C.UTF-8 locale, TMPDIR inside the scratch
+# directory so that everything the run creates is found by sv_cleanup_tmp).
+sv_as_test_user() {
+    local tmp=$1; shift
+    local -a envs=(
+        "PATH=$SV_CLEAN_PATH"
+        "LANG=C.UTF-8"
+        "TMPDIR=$tmp"
+        "CI=${CI:-}"
+    )
+    # pass through the knobs of PostgreSQL's TAP framework
+    local v
+    for v in PG_TEST_EXTRA PG_TEST_NOCLEAN PG_TEST_TIMEOUT_DEFAULT; do
+        if [ -n "${!v:-}" ]; then
+            envs+=("$v=${!v}")
+        fi
+    done
+    if [ "$(id -u)" -eq 0 ]; then
+        local home
+        home=$(getent passwd postgres | cut -d: -f6)
+        runuser -u postgres -- env -i "${envs[@]}" \
+            "HOME=${home:-/var/lib/postgresql}" USER=postgres LOGNAME=postgres "$@"
+    else
+        env -i "${envs[@]}" "HOME=${HOME:-/tmp}" "USER=$(id -un)" "LOGNAME=$(id -un)" "$@"
+    fi
+}
+
+# sv_stop_servers_under DIR: stop (immediate mode) every PostgreSQL server
+# whose data directory lies under DIR; used when a script is interrupted.
+sv_stop_servers_under() {
+    local dir=$1 pidfile datadir
+    [ -d "$dir" ] || return 0
+    while IFS= read -r -d '' pidfile; do
+        datadir=$(dirname "$pidfile")
+        if [ "$(id -u)" -eq 0 ]; then
+            runuser -u postgres -- "${SV_PGBIN}/pg_ctl" -D "$datadir" -m immediate stop \
+                >/dev/null 2>&1 || true
+        else
+            "${SV_PGBIN}/pg_ctl" -D "$datadir" -m immediate stop >/dev/null 2>&1 || true
+        fi
+    done < <(find "$dir" -name postmaster.pid -print0 2>/dev/null)
+}
+
+# sv_cleanup_tmp DIR: stop the servers under DIR and remove it, unless
+# SCHEMAVER_KEEP_TMP=1.
+sv_cleanup_tmp() {
+    local dir=$1
+    [ -n "$dir" ] && [ -d "$dir" ] || return 0
+    sv_stop_servers_under "$dir"
+    if [ "${SCHEMAVER_KEEP_TMP:-0}" = 1 ]; then
+        sv_say "kept scratch directory $dir"
+    else
+        rm -rf -- "$dir"
+    fi
+}
+
+# sv_build_and_install DIR: build the extension in DIR (warnings are errors,
+# as the Makefile says) and install it into PostgreSQL ${SV_PG_MAJOR}.
+sv_build_and_install() {
+    local dir=$1 jobs
+    jobs=$(nproc 2>/dev/null || echo 2)
+    sv_say "building (make)"
+    make -C "$dir" -j"$jobs" PG_CONFIG="$SV_PG_CONFIG" || return 1
+    sv_say "installing (make install)"
+    make -C "$dir" install PG_CONFIG="$SV_PG_CONFIG" || return 1
+}
