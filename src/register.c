@@ -35,6 +35,8 @@ static ArrayType *normalize_id_array(ArrayType *arr, const char *argname,
 static void append_field(StringInfo buf, const char *value);
 static void append_array(StringInfo buf, ArrayType *arr);
 static char *shorten(const char *s);
+static void check_not_self(const char *revision, ArrayType *ids,
+						   const char *what);
 
 /*
  * sv_valid_identifier
@@ -125,6 +127,27 @@ normalize_id_array(ArrayType *arr, const char *argname, const char *what)
 						 errmsg("%s lists \"%s\" more than once", argname, id)));
 	}
 	return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+/*
+ * A revision that names itself as a parent or dependency is a cycle that can
+ * be seen without the graph: refuse it at once.
+ */
+static void
+check_not_self(const char *revision, ArrayType *ids, const char *what)
+{
+	Datum	   *elems;
+	bool	   *isnull;
+	int			n = 0;
+
+	if (ARR_NDIM(ids) > 0)
+		deconstruct_array(ids, TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, &isnull, &n);
+	for (int i = 0; i < n; i++)
+		if (strcmp(TextDatumGetCString(elems[i]), revision) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("revision \"%s\" cannot be %s", revision, what)));
 }
 
 /* Append one length-prefixed field ("-" for NULL) to the checksum input */
@@ -224,6 +247,8 @@ register_revision(const char *revision, ArrayType *parents,
 	parr = normalize_id_array(parents, "down_revision", "revision id");
 	darr = normalize_id_array(depends_on, "depends_on", "revision id");
 	larr = normalize_id_array(branch_labels, "branch_labels", "branch label");
+	check_not_self(revision, parr, "its own parent");
+	check_not_self(revision, darr, "a dependency of itself");
 	checksum = sv_checksum(revision, parr, darr, larr, message, upgrade_sql,
 						   downgrade_sql);
 
