@@ -148,6 +148,10 @@ RETURNS TABLE (revision text, problem text)
 LANGUAGE C STABLE
 AS 'MODULE_PATHNAME', 'schemaver_verify';
 
+/* ---------- Preview (script.c) ---------- */
+
+/* ---------- Stepwise procedures (run.c) ---------- */
+
 /* ---------- Nothing for PUBLIC ---------- */
 
 REVOKE ALL ON FUNCTION

@@ -204,6 +204,8 @@ extern void inspect_history(SvGraph *graph, Tuplestorestate *tupstore,
 extern void inspect_verify(SvGraph *graph, List *problems,
 						   Tuplestorestate *tupstore, TupleDesc tupdesc);
 
+/* script.c */
+
 /* guard.c */
 extern void guard_install(void);
 extern void guard_enter_revision(void);
