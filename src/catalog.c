@@ -26,6 +26,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "schemaver.h"
 
 /* The statements of this file, prepared on first use */
@@ -40,6 +41,7 @@ typedef enum SvQuery
 	Q_UPDATE_REVISION,
 	Q_LAST_APPLIED,
 	Q_ALL_CONTENT,
+	Q_FINGERPRINT,
 	Q_COUNT
 } SvQuery;
 
@@ -111,6 +113,15 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 		" r.message, r.upgrade_sql, r.downgrade_sql, r.checksum"
 		" FROM schemaver.revision r"
 		" ORDER BY r.revision COLLATE \"C\"",
+		0, {InvalidOid}
+	},
+	[Q_FINGERPRINT] = {
+		"SELECT pg_catalog.concat_ws('/',"
+		" (SELECT pg_catalog.max(l.id) FROM schemaver.log l),"
+		" (SELECT pg_catalog.count(*) FROM schemaver.revision r),"
+		" (SELECT pg_catalog.max(r.registered_at) FROM schemaver.revision r),"
+		" (SELECT pg_catalog.string_agg(v.revision, ',' ORDER BY v.revision)"
+		"   FROM schemaver.version v))",
 		0, {InvalidOid}
 	},
 };
@@ -212,13 +223,18 @@ catalog_schema_oid(bool missing_ok)
 }
 
 /*
- * catalog_load_graph
+ * catalog_load_graph_problems
  *		Read every revision (without its SQL text) and the version rows, and
  *		build the graph.  Problems are not raised here: the caller decides
  *		(graph_check_usable, or schemaver_verify which lists them).
+ *
+ * fresh: read with a new snapshot, as a caller that has just taken the lock
+ * must (the snapshot of its own statement may predate the lock wait, and
+ * would not show what the previous lock holder committed).  The read-only
+ * functions read with their statement's snapshot, as STABLE functions do.
  */
 SvGraph *
-catalog_load_graph_problems(List **problems)
+catalog_load_graph_problems(List **problems, bool fresh)
 {
 	SvRevision *revs;
 	uint64		nrevs;
@@ -226,7 +242,7 @@ catalog_load_graph_problems(List **problems)
 	uint64		ncurrent;
 	SPITupleTable *tt;
 
-	execute(Q_LOAD_REVISIONS, NULL, NULL, true, 0);
+	execute(Q_LOAD_REVISIONS, NULL, NULL, !fresh, 0);
 	nrevs = SPI_processed;
 	tt = SPI_tuptable;
 	revs = palloc0(sizeof(SvRevision) * Max(nrevs, 1));
@@ -250,7 +266,7 @@ catalog_load_graph_problems(List **problems)
 	}
 	SPI_freetuptable(tt);
 
-	execute(Q_LOAD_VERSION, NULL, NULL, true, 0);
+	execute(Q_LOAD_VERSION, NULL, NULL, !fresh, 0);
 	ncurrent = SPI_processed;
 	tt = SPI_tuptable;
 	current = palloc(sizeof(char *) * Max(ncurrent, 1));
@@ -263,14 +279,14 @@ catalog_load_graph_problems(List **problems)
 
 /*
  * catalog_load_graph
- *		Load the graph for a function that moves along it or reads it: any
- *		problem of the graph is an error.
+ *		Load the graph for a function that moves along it, after taking the
+ *		lock: any problem of the graph is an error.
  */
 SvGraph *
 catalog_load_graph(void)
 {
 	List	   *problems = NIL;
-	SvGraph    *graph = catalog_load_graph_problems(&problems);
+	SvGraph    *graph = catalog_load_graph_problems(&problems, true);
 
 	graph_check_usable(graph, problems);
 	return graph;
@@ -302,7 +318,7 @@ catalog_fetch_sql(SvGraph *graph, SvPlan *plan)
 
 	values[0] = PointerGetDatum(construct_array(ids, nids, TEXTOID, -1, false,
 												TYPALIGN_INT));
-	execute(Q_FETCH_SQL, values, NULL, true, 0);
+	execute(Q_FETCH_SQL, values, NULL, false, 0);
 	tt = SPI_tuptable;
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -414,7 +430,7 @@ catalog_get_checksum(const char *revision, char **checksum)
 	Datum		values[1];
 
 	values[0] = CStringGetTextDatum(revision);
-	execute(Q_GET_CHECKSUM, values, NULL, true, 1);
+	execute(Q_GET_CHECKSUM, values, NULL, false, 1);
 	if (SPI_processed == 0)
 	{
 		SPI_freetuptable(SPI_tuptable);
@@ -496,4 +512,40 @@ catalog_check_checksums(List **problems)
 		}
 	}
 	SPI_freetuptable(tt);
+}
+
+/* The catalog's fingerprint as seen by one snapshot */
+static char *
+fingerprint(Snapshot snapshot)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	int			rc;
+	char	   *result;
+
+	rc = SPI_execute_snapshot(get_plan(Q_FINGERPRINT), NULL, NULL, snapshot,
+							  InvalidSnapshot, true, false, 1);
+	MemoryContextSwitchTo(cxt);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read the schemaver catalog: %s",
+			 SPI_result_code_string(rc));
+	result = get_text(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	SPI_freetuptable(SPI_tuptable);
+	return result ? result : pstrdup("");
+}
+
+/*
+ * catalog_snapshot_is_current
+ *		Whether the transaction's snapshot still shows the catalog as the
+ *		latest committed state does.  A REPEATABLE READ or SERIALIZABLE
+ *		transaction took its snapshot before it got our lock; if another
+ *		migration committed in between, planning from that snapshot would
+ *		apply revisions a second time.
+ */
+bool
+catalog_snapshot_is_current(void)
+{
+	char	   *mine = fingerprint(GetTransactionSnapshot());
+	char	   *latest = fingerprint(GetLatestSnapshot());
+
+	return strcmp(mine, latest) == 0;
 }

@@ -15,6 +15,7 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "nodes/parsenodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "schemaver.h"
@@ -31,6 +32,8 @@ PG_FUNCTION_INFO_V1(schemaver_current);
 PG_FUNCTION_INFO_V1(schemaver_heads);
 PG_FUNCTION_INFO_V1(schemaver_history);
 PG_FUNCTION_INFO_V1(schemaver_verify);
+PG_FUNCTION_INFO_V1(schemaver_upgrade_stepwise);
+PG_FUNCTION_INFO_V1(schemaver_downgrade_stepwise);
 
 void		_PG_init(void);
 
@@ -40,6 +43,9 @@ static ArrayType *array_arg(FunctionCallInfo fcinfo, int argno);
 static Datum add_revision(FunctionCallInfo fcinfo, ArrayType *parents);
 static Datum move(FunctionCallInfo fcinfo, const char *target,
 				  SvDirection direction, const char *funcname);
+static void move_stepwise(FunctionCallInfo fcinfo, const char *target,
+						  SvDirection direction, const char *procname,
+						  const char *atomic_name);
 
 /*
  * Module load: install the hooks that guard revision SQL.
@@ -158,7 +164,7 @@ move(FunctionCallInfo fcinfo, const char *target, SvDirection direction,
 	graph = catalog_load_graph();
 	dest = target_resolve(graph, target, direction);
 	plan = plan_make(graph, dest, direction);
-	run_plan(graph, plan, rsinfo->setResult, rsinfo->setDesc);
+	run_plan(graph, plan, direction, false, rsinfo->setResult, rsinfo->setDesc);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -222,7 +228,7 @@ inspect(FunctionCallInfo fcinfo, InspectFn fn, bits32 srf_flags)
 
 	InitMaterializedSRF(fcinfo, srf_flags);
 	SPI_connect();
-	graph = catalog_load_graph_problems(&problems);
+	graph = catalog_load_graph_problems(&problems, false);
 	fn(graph, rsinfo->setResult, rsinfo->setDesc);
 	SPI_finish();
 	return (Datum) 0;
@@ -259,8 +265,71 @@ schemaver_verify(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
-	graph = catalog_load_graph_problems(&problems);
+	graph = catalog_load_graph_problems(&problems, false);
 	inspect_verify(graph, problems, rsinfo->setResult, rsinfo->setDesc);
 	SPI_finish();
 	return (Datum) 0;
+}
+
+/*
+ * The body of the stepwise procedures: the same walk as move(), committing
+ * after each revision.  The lock is taken at session level, so that it holds
+ * across those commits, and released on every way out.
+ */
+static void
+move_stepwise(FunctionCallInfo fcinfo, const char *target,
+			  SvDirection direction, const char *procname,
+			  const char *atomic_name)
+{
+	CallContext *call = (CallContext *) fcinfo->context;
+
+	if (call == NULL || !IsA(call, CallContext) || call->atomic)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("%s cannot run inside a transaction block", procname),
+				 errdetail("It commits after each revision."),
+				 errhint("CALL it on its own, outside BEGIN ... COMMIT and outside functions, or use %s to apply everything in one transaction.",
+						 atomic_name)));
+	guard_check_not_nested(procname);
+
+	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect_ext failed");
+	run_lock_session();
+	PG_TRY();
+	{
+		SvGraph    *graph = catalog_load_graph();
+		SvDestination *dest = target_resolve(graph, target, direction);
+		SvPlan	   *plan = plan_make(graph, dest, direction);
+
+		run_plan(graph, plan, direction, true, NULL, NULL);
+	}
+	PG_FINALLY();
+	{
+		run_unlock_session();
+	}
+	PG_END_TRY();
+	SPI_finish();
+}
+
+/*
+ * CALL schemaver_upgrade_stepwise(target text DEFAULT 'head')
+ */
+Datum
+schemaver_upgrade_stepwise(PG_FUNCTION_ARGS)
+{
+	move_stepwise(fcinfo, text_arg(fcinfo, 0, "target", true), SV_DIR_UPGRADE,
+				  "schemaver_upgrade_stepwise()", "schemaver_upgrade()");
+	PG_RETURN_VOID();
+}
+
+/*
+ * CALL schemaver_downgrade_stepwise(target text)
+ */
+Datum
+schemaver_downgrade_stepwise(PG_FUNCTION_ARGS)
+{
+	move_stepwise(fcinfo, text_arg(fcinfo, 0, "target", true),
+				  SV_DIR_DOWNGRADE, "schemaver_downgrade_stepwise()",
+				  "schemaver_downgrade()");
+	PG_RETURN_VOID();
 }

@@ -278,7 +278,7 @@ register_revision(const char *revision, ArrayType *parents,
 
 	{
 		List	   *problems = NIL;
-		SvGraph    *graph = catalog_load_graph_problems(&problems);
+		SvGraph    *graph = catalog_load_graph_problems(&problems, true);
 		int			idx = graph_find(graph, revision);
 
 		if (idx >= 0 && graph->revs[idx].applied)

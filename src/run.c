@@ -36,6 +36,16 @@
 #include "utils/memutils.h"
 #include "schemaver.h"
 
+/* What the plan-level error context callback needs */
+typedef struct PlanErrorContext
+{
+	SvDirection direction;
+	bool		stepwise;
+	int			nsteps;
+	int			step;			/* 0-based index of the running step */
+	const char *revision;
+} PlanErrorContext;
+
 /* What the error context callback needs to say where we are */
 typedef struct RunErrorContext
 {
@@ -46,6 +56,7 @@ typedef struct RunErrorContext
 } RunErrorContext;
 
 static void run_error_callback(void *arg);
+static void plan_error_callback(void *arg);
 static void run_revision_sql(const char *revision, const char *operation,
 							 const char *sql);
 static void report_spi_failure(int rc);
@@ -53,6 +64,24 @@ static ArrayType *ids_array(SvGraph *graph, const int *revs, int n);
 static void apply_step_to_state(SvGraph *graph, SvStep *step,
 								int *removed, int *nremoved,
 								int *added, int *nadded);
+
+/*
+ * After the lock is ours: a transaction that reads from one snapshot for its
+ * whole life (REPEATABLE READ, SERIALIZABLE) took that snapshot before it
+ * waited for the lock, so it may not see what the previous holder
+ * committed.  Planning from it could apply a revision twice: refuse, as
+ * PostgreSQL refuses an update of a row changed since the snapshot.
+ */
+static void
+check_snapshot_after_lock(void)
+{
+	if (IsolationUsesXactSnapshot() && !catalog_snapshot_is_current())
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access due to a concurrent schema migration"),
+				 errdetail("Another transaction changed the schemaver catalog after this transaction's snapshot was taken."),
+				 errhint("Retry the transaction, or call schemaver's functions in a READ COMMITTED transaction.")));
+}
 
 /*
  * run_lock
@@ -70,6 +99,37 @@ run_lock(void)
 
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, SV_LOCK_KEY1, SV_LOCK_KEY2, 2);
 	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	check_snapshot_after_lock();
+}
+
+/*
+ * run_lock_session
+ *		Take the same lock at session level, for the stepwise procedures,
+ *		whose walk spans several transactions.  The caller must release it
+ *		on every exit path (run_unlock_session in PG_FINALLY): an error does
+ *		not release a session lock.
+ */
+void
+run_lock_session(void)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, SV_LOCK_KEY1, SV_LOCK_KEY2, 2);
+	(void) LockAcquire(&tag, ExclusiveLock, true, false);
+	check_snapshot_after_lock();
+}
+
+/*
+ * run_unlock_session
+ *		Release the session-level lock of run_lock_session.
+ */
+void
+run_unlock_session(void)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, SV_LOCK_KEY1, SV_LOCK_KEY2, 2);
+	(void) LockRelease(&tag, ExclusiveLock, true);
 }
 
 /*
@@ -146,6 +206,29 @@ run_error_callback(void *arg)
 	else
 		errcontext("%s of revision \"%s\", statement %d",
 				   ctx->operation, ctx->revision, ctx->statement);
+}
+
+/*
+ * Error context for a whole plan.  A stepwise walk says where it stopped and
+ * what stays committed.  In one transaction, running out of lock table
+ * space (many tables created or dropped at once) gets a hint that names the
+ * stepwise procedure, which commits, and so frees the locks, after each
+ * revision.
+ */
+static void
+plan_error_callback(void *arg)
+{
+	PlanErrorContext *ctx = (PlanErrorContext *) arg;
+	const char *procname = ctx->direction == SV_DIR_DOWNGRADE ?
+		"schemaver_downgrade_stepwise" : "schemaver_upgrade_stepwise";
+
+	if (ctx->stepwise)
+		errcontext("stepwise walk stopped at revision \"%s\" (step %d of %d); the %d revisions before it are committed",
+				   ctx->revision, ctx->step + 1, ctx->nsteps, ctx->step);
+	else if (geterrcode() == ERRCODE_OUT_OF_MEMORY &&
+			 ctx->direction != SV_DIR_STAMP)
+		errhint("One transaction holds a lock on every object it creates or drops until it ends: apply the revisions with CALL %s(), which commits after each revision, or increase max_locks_per_transaction.",
+				procname);
 }
 
 /*
@@ -329,20 +412,37 @@ apply_step_to_state(SvGraph *graph, SvStep *step, int *removed, int *nremoved,
 /*
  * run_plan
  *		Execute a plan step by step, recording each step and putting its
- *		result row into tupstore.
+ *		result row into tupstore (when there is one).
+ *
+ * stepwise: commit after each step (the caller is a procedure with a
+ * non-atomic SPI connection, holding the session-level lock).  The graph,
+ * the plan and the SQL texts live in SPI's procedure context, which
+ * survives the commits.
  */
 void
-run_plan(SvGraph *graph, SvPlan *plan, Tuplestorestate *tupstore,
-		 TupleDesc tupdesc)
+run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
+		 Tuplestorestate *tupstore, TupleDesc tupdesc)
 {
 	char	  **sql;
 	MemoryContext stepcxt;
 	MemoryContext oldcxt;
 	int		   *removed;
 	int		   *added;
+	PlanErrorContext ctx;
+	ErrorContextCallback errcb;
 
 	if (plan->nsteps == 0)
 		return;
+
+	ctx.direction = direction;
+	ctx.stepwise = stepwise;
+	ctx.nsteps = plan->nsteps;
+	ctx.step = 0;
+	ctx.revision = NULL;
+	errcb.callback = plan_error_callback;
+	errcb.arg = &ctx;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
 
 	sql = catalog_fetch_sql(graph, plan);
 	/* graph->current must have room for every revision as a head */
@@ -367,6 +467,8 @@ run_plan(SvGraph *graph, SvPlan *plan, Tuplestorestate *tupstore,
 		bool		nulls[4] = {false, false, false, false};
 
 		CHECK_FOR_INTERRUPTS();
+		ctx.step = i;
+		ctx.revision = r->id;
 		oldcxt = MemoryContextSwitchTo(stepcxt);
 
 		if (r->message)
@@ -400,10 +502,14 @@ run_plan(SvGraph *graph, SvPlan *plan, Tuplestorestate *tupstore,
 		else
 			nulls[2] = true;
 		values[3] = IntervalPGetDatum(elapsed);
-		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
+		if (tupstore)
+			tuplestore_putvalues(tupstore, tupdesc, values, nulls);
 
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(stepcxt);
+		if (stepwise)
+			SPI_commit();
 	}
 	MemoryContextDelete(stepcxt);
+	error_context_stack = errcb.previous;
 }

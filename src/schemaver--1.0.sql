@@ -152,6 +152,23 @@ AS 'MODULE_PATHNAME', 'schemaver_verify';
 
 /* ---------- Stepwise procedures (run.c) ---------- */
 
+/*
+ * The same walks, committing after each revision; for long migrations.
+ * They must be called outside a transaction block.
+ */
+CREATE PROCEDURE schemaver_upgrade_stepwise(target text DEFAULT 'head')
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'schemaver_upgrade_stepwise';
+
+CREATE PROCEDURE schemaver_downgrade_stepwise(target text)
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'schemaver_downgrade_stepwise';
+
+REVOKE ALL ON PROCEDURE
+    schemaver_upgrade_stepwise(text),
+    schemaver_downgrade_stepwise(text)
+FROM PUBLIC;
+
 /* ---------- Nothing for PUBLIC ---------- */
 
 REVOKE ALL ON FUNCTION

@@ -134,8 +134,9 @@ typedef enum SvDirection
 /* catalog.c */
 extern Oid	catalog_schema_oid(bool missing_ok);
 extern SvGraph *catalog_load_graph(void);
-extern SvGraph *catalog_load_graph_problems(List **problems);
+extern SvGraph *catalog_load_graph_problems(List **problems, bool fresh);
 extern void catalog_check_checksums(List **problems);
+extern bool catalog_snapshot_is_current(void);
 extern char **catalog_fetch_sql(SvGraph *graph, SvPlan *plan);
 extern void catalog_record_step(const char *revision, const char *operation,
 								ArrayType *heads_before,
@@ -176,7 +177,10 @@ extern SvPlan *plan_make(SvGraph *graph, SvDestination *dest,
 
 /* run.c */
 extern void run_lock(void);
-extern void run_plan(SvGraph *graph, SvPlan *plan, Tuplestorestate *tupstore,
+extern void run_lock_session(void);
+extern void run_unlock_session(void);
+extern void run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction,
+					 bool stepwise, Tuplestorestate *tupstore,
 					 TupleDesc tupdesc);
 extern const char *run_operation_name(SvOperation op);
 extern char *run_step_arrow(SvGraph *graph, SvStep *step);
