@@ -37,6 +37,8 @@ static void check_upgrade_targets(SvGraph *graph, SvDestination *dest);
 static bool *branch_part(SvGraph *graph, int root);
 static void check_reversible(SvGraph *graph, SvPlan *plan);
 static char *describe_current(SvGraph *graph);
+static bool *restrict_to_scope(SvGraph *graph, bool *remove,
+							   const bool *scope);
 
 /*
  * Build the plan: first the revisions to remove (children first), then the
@@ -132,6 +134,27 @@ branch_part(SvGraph *graph, int root)
 }
 
 /*
+ * A labelled downgrade undoes only the revisions on the label's branch above
+ * the target, and whatever depends on them: other branches above a shared
+ * branch point stay, as in Alembic.
+ */
+static bool *
+restrict_to_scope(SvGraph *graph, bool *remove, const bool *scope)
+{
+	int		   *starts = palloc(sizeof(int) * Max(graph->nrevs, 1));
+	int			n = 0;
+	bool	   *result;
+
+	for (int i = 0; i < graph->nrevs; i++)
+		if (remove[i] && scope[i] && graph->revs[i].applied)
+			starts[n++] = i;
+	result = graph_closure(graph, starts, n, false, true, true);
+	pfree(starts);
+	pfree(remove);
+	return result;
+}
+
+/*
  * A downgrade must not start if any revision it would undo has no downgrade
  * SQL: checked before anything runs, so nothing is half done.
  */
@@ -204,6 +227,8 @@ plan_make(SvGraph *graph, SvDestination *dest, SvDirection direction)
 							 errhint("To apply it, use schemaver_upgrade('%s').",
 									 t->id)));
 				remove = graph_closure(graph, dest->revs, 1, false, true, false);
+				if (dest->scope)
+					remove = restrict_to_scope(graph, remove, dest->scope);
 			}
 			if (dest->is_base && dest->base_of < 0)
 				for (int i = 0; i < n; i++)

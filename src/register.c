@@ -34,7 +34,6 @@ static ArrayType *normalize_id_array(ArrayType *arr, const char *argname,
 									 const char *what);
 static void append_field(StringInfo buf, const char *value);
 static void append_array(StringInfo buf, ArrayType *arr);
-static char *shorten(const char *s);
 static void check_not_self(const char *revision, ArrayType *ids,
 						   const char *what);
 
@@ -58,9 +57,13 @@ sv_valid_identifier(const char *id)
 	return true;
 }
 
-/* At most 70 characters of a user's string, for a message */
-static char *
-shorten(const char *s)
+/*
+ * sv_shorten
+ *		At most 70 characters of a user's string, for a message: a
+ *		10,000-character id must not make a 10,000-character error.
+ */
+char *
+sv_shorten(const char *s)
 {
 	if (strlen(s) <= 70)
 		return pstrdup(s);
@@ -85,7 +88,7 @@ sv_check_identifier(const char *id, const char *what)
 				 errdetail("\"head\", \"heads\" and \"base\" name positions in the graph, in any case.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid %s \"%s\"", what, shorten(id)),
+			 errmsg("invalid %s \"%s\"", what, sv_shorten(id)),
 			 errdetail("A %s has 1 to %d characters from A-Z, a-z, 0-9 and \"_\".",
 					   what, SV_MAX_ID_LEN)));
 }

@@ -100,7 +100,9 @@ typedef struct SvProblem
 /*
  * Where a target leads: nothing applied (is_base), or a set of revisions.
  * For a downgrade, "label@base" removes one branch only: base_of is the
- * revision whose branch goes (and all above it), -1 otherwise.
+ * revision whose branch goes (and all above it), -1 otherwise; and a
+ * labelled target undoes only revisions of that branch (and what depends
+ * on them).
  */
 typedef struct SvDestination
 {
@@ -108,6 +110,8 @@ typedef struct SvDestination
 	int			base_of;
 	int			nrevs;
 	int		   *revs;
+	bool	   *scope;			/* "label@...": the label's branch, which a
+								 * downgrade stays on; NULL: everything */
 } SvDestination;
 
 /* The steps of one call, in the order they run */
@@ -187,6 +191,7 @@ extern char *run_step_arrow(SvGraph *graph, SvStep *step);
 
 /* register.c */
 extern bool sv_valid_identifier(const char *id);
+extern char *sv_shorten(const char *s);
 extern void sv_check_identifier(const char *id, const char *what);
 extern char *register_revision(const char *revision, ArrayType *parents,
 							   const char *upgrade_sql,

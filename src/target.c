@@ -11,8 +11,10 @@
  *		anchor	:= 'head' | 'heads' | 'base' | id | unique prefix of an id
  *
  * A point without an anchor is relative to the current revision.  A label
- * restricts everything to the branch that carries it: the labelled revision,
- * its ancestors and its descendants (its "lineage").  Parsing knows nothing
+ * restricts everything to the branch that carries it which, as in Alembic,
+ * is the labelled revision, its descendants, and its ancestors down to (not
+ * including) the preceding branch point: the label's "lineage".  Parsing
+ * knows nothing
  * of the graph; resolving turns the parsed target into an SvDestination: a
  * set of revisions, or base (optionally the base of one branch only).
  * Whether that destination is above or below the current state is plan.c's
@@ -57,14 +59,15 @@ typedef struct Point
 } Point;
 
 static void parse_target(const char *text, ParsedTarget *t);
-static bool *label_lineage(SvGraph *graph, ParsedTarget *t, int *owner);
+static bool *label_lineage(SvGraph *graph, ParsedTarget *t, int *owner,
+						   int *bottom);
 static int	find_revision(SvGraph *graph, ParsedTarget *t, const bool *lineage);
 static int	single_head(SvGraph *graph, ParsedTarget *t, const bool *lineage);
 static Point walk(SvGraph *graph, ParsedTarget *t, Point from, int steps,
 				  const bool *lineage);
 static Point relative_start(SvGraph *graph, ParsedTarget *t,
-							const bool *lineage);
-static SvDestination *make_destination(Point p);
+							const bool *lineage, int bottom);
+static SvDestination *make_destination(Point p, bool *scope);
 static int	filter_lineage(const int *in, int n, const bool *lineage, int *out);
 
 /*
@@ -80,7 +83,7 @@ parse_target(const char *text, ParsedTarget *t)
 	size_t		anchor_len;
 
 	memset(t, 0, sizeof(ParsedTarget));
-	t->text = text;
+	t->text = sv_shorten(text);
 
 	if (text[0] == '\0')
 		ereport(ERROR,
@@ -94,14 +97,14 @@ parse_target(const char *text, ParsedTarget *t)
 		if (strchr(at + 1, '@') != NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid target \"%s\"", text),
+					 errmsg("invalid target \"%s\"", t->text),
 					 errdetail("A target contains at most one \"@\", after a branch label.")));
 		t->label = pnstrdup(text, at - text);
 		if (!sv_valid_identifier(t->label))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid branch label \"%s\" in target \"%s\"",
-							t->label, text),
+							sv_shorten(t->label), t->text),
 					 errdetail("A branch label has 1 to %d characters from A-Z, a-z, 0-9 and \"_\", and is not \"head\", \"heads\" or \"base\".",
 							   SV_MAX_ID_LEN)));
 		point = at + 1;
@@ -120,7 +123,7 @@ parse_target(const char *text, ParsedTarget *t)
 		if (*digits == '\0')
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid target \"%s\"", text),
+					 errmsg("invalid target \"%s\"", t->text),
 					 errdetail("A relative step needs a number after \"%c\".",
 							   *sign)));
 		for (const char *c = digits; *c; c++)
@@ -128,14 +131,14 @@ parse_target(const char *text, ParsedTarget *t)
 			if (*c < '0' || *c > '9')
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid target \"%s\"", text),
+						 errmsg("invalid target \"%s\"", t->text),
 						 errdetail("A relative step is \"+\" or \"-\" followed by digits only.")));
 			value = value * 10 + (*c - '0');
 			if (value > INT_MAX)
 				ereport(ERROR,
 						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 						 errmsg("relative step in target \"%s\" is out of range",
-								text),
+								t->text),
 						 errdetail("A step is at most %d.", INT_MAX)));
 		}
 		t->has_step = true;
@@ -147,7 +150,7 @@ parse_target(const char *text, ParsedTarget *t)
 		if (!t->has_step)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid target \"%s\"", text),
+					 errmsg("invalid target \"%s\"", t->text),
 					 errdetail("Nothing follows the \"@\" of the branch label."),
 					 errhint("Write \"%s@head\", \"%s@base\", \"%s@-1\" or \"%s@<revision>\".",
 							 t->label, t->label, t->label, t->label)));
@@ -171,7 +174,7 @@ parse_target(const char *text, ParsedTarget *t)
 			!= anchor_len)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid target \"%s\"", text),
+					 errmsg("invalid target \"%s\"", t->text),
 					 errdetail("A revision id has 1 to %d characters from A-Z, a-z, 0-9 and \"_\".",
 							   SV_MAX_ID_LEN),
 					 errhint("Use 'head', 'heads', 'base', a revision id or prefix, '+N', '-N', '<id>+N', '<id>-N', or '<label>@...'.")));
@@ -179,23 +182,27 @@ parse_target(const char *text, ParsedTarget *t)
 	if (t->anchor == ANCHOR_HEADS && t->has_step)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid target \"%s\"", text),
+				 errmsg("invalid target \"%s\"", t->text),
 				 errdetail("A relative step cannot start from \"heads\", which may be several revisions."),
 				 errhint("Start from one revision instead, for example \"head-1\" or \"<label>@head-1\".")));
 }
 
 /*
  * When the target names a branch label, the lineage of the revision that
- * carries it (itself, its ancestors and its descendants, through parents):
- * a bool array indexed like graph->revs.  NULL when there is no label.
+ * carries it: itself, its descendants (through parents), and its ancestors
+ * as long as each is the parent of one revision only.  A bool array indexed
+ * like graph->revs; NULL when there is no label.  *bottom is set to the
+ * lowest revision of the lineage (-1 if it has several).
  */
 static bool *
-label_lineage(SvGraph *graph, ParsedTarget *t, int *owner)
+label_lineage(SvGraph *graph, ParsedTarget *t, int *owner, int *bottom)
 {
-	bool	   *up;
-	bool	   *down;
+	bool	   *lineage;
+	int		   *stack;
+	int			top = 0;
 
 	*owner = -1;
+	*bottom = -1;
 	if (t->label == NULL)
 		return NULL;
 	if (graph_label_owner_id(graph, t->label, owner) == NULL)
@@ -203,12 +210,47 @@ label_lineage(SvGraph *graph, ParsedTarget *t, int *owner)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("branch label \"%s\" does not exist", t->label),
 				 errhint("SELECT revision, branch_labels FROM schemaver_history() WHERE branch_labels <> '{}'; lists the labels.")));
-	up = graph_closure(graph, owner, 1, true, false, true);
-	down = graph_closure(graph, owner, 1, false, false, false);
+	lineage = graph_closure(graph, owner, 1, false, false, true);
+
+	/* down from the labelled revision until a branch point */
+	stack = palloc(sizeof(int) * Max(graph->nrevs, 1));
+	stack[top++] = *owner;
+	while (top > 0)
+	{
+		SvRevision *r = &graph->revs[stack[--top]];
+
+		for (int i = 0; i < r->nparents; i++)
+		{
+			int			p = r->parents[i];
+
+			if (p >= 0 && !lineage[p] && graph->revs[p].nchildren == 1)
+			{
+				lineage[p] = true;
+				stack[top++] = p;
+			}
+		}
+	}
+	pfree(stack);
+
 	for (int i = 0; i < graph->nrevs; i++)
-		up[i] = up[i] || down[i];
-	pfree(down);
-	return up;
+	{
+		SvRevision *r = &graph->revs[i];
+		bool		lowest = lineage[i];
+
+		for (int j = 0; j < r->nparents && lowest; j++)
+			if (r->parents[j] >= 0 && lineage[r->parents[j]])
+				lowest = false;
+		if (lowest)
+		{
+			if (*bottom >= 0)
+			{
+				*bottom = -1;
+				break;
+			}
+			*bottom = i;
+		}
+	}
+	return lineage;
 }
 
 /* Keep the revisions of in[] that are on the lineage (all when NULL) */
@@ -307,10 +349,13 @@ single_head(SvGraph *graph, ParsedTarget *t, const bool *lineage)
 
 /*
  * Where a relative step without an anchor starts: the current revision (on
- * the label's branch), or base when nothing is applied there.
+ * the label's branch).  When nothing of the branch is applied yet, the walk
+ * starts where the branch leaves the rest of the graph, if that is applied,
+ * else at base.
  */
 static Point
-relative_start(SvGraph *graph, ParsedTarget *t, const bool *lineage)
+relative_start(SvGraph *graph, ParsedTarget *t, const bool *lineage,
+			   int bottom)
 {
 	int		   *cur = palloc(sizeof(int) * Max(graph->ncurrent, 1));
 	int			n = filter_lineage(graph->current, graph->ncurrent, lineage, cur);
@@ -326,6 +371,10 @@ relative_start(SvGraph *graph, ParsedTarget *t, const bool *lineage)
 						 graph->revs[cur[0]].id, t->step)));
 	if (n == 1)
 		p.rev = cur[0];
+	else if (lineage && bottom >= 0 && graph->revs[bottom].nparents == 1 &&
+			 graph->revs[bottom].parents[0] >= 0 &&
+			 graph->revs[graph->revs[bottom].parents[0]].applied)
+		p.rev = graph->revs[bottom].parents[0];
 	return p;
 }
 
@@ -361,6 +410,14 @@ walk(SvGraph *graph, ParsedTarget *t, Point from, int steps,
 				n = filter_lineage(graph->revs[p.rev].children,
 								   graph->revs[p.rev].nchildren, lineage, cand);
 			if (n == 0)
+			{
+				if (p.rev < 0 && lineage)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("relative target \"%s\" has no starting point", t->text),
+							 errdetail("Nothing of the branch labelled \"%s\" is applied, and the branch does not start at base.",
+									   t->label),
+							 errhint("Apply the revision the branch starts from first, or name a revision.")));
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("relative target \"%s\" goes beyond the head", t->text),
@@ -368,6 +425,7 @@ walk(SvGraph *graph, ParsedTarget *t, Point from, int steps,
 						 errdetail("Revision \"%s\" is a head after %d of %d steps.",
 								   graph->revs[p.rev].id, done, todo) :
 						 errdetail("No revision is registered.")));
+			}
 			if (n > 1)
 				ereport(ERROR,
 						(errcode(ERRCODE_CARDINALITY_VIOLATION),
@@ -394,6 +452,9 @@ walk(SvGraph *graph, ParsedTarget *t, Point from, int steps,
 								   done, todo)));
 			n = filter_lineage(graph->revs[p.rev].parents,
 							   graph->revs[p.rev].nparents, lineage, cand);
+			/* below the bottom of a branch is the point it leaves from */
+			if (n == 0 && lineage && graph->revs[p.rev].nparents == 1)
+				n = filter_lineage(graph->revs[p.rev].parents, 1, NULL, cand);
 			if (n > 1)
 				ereport(ERROR,
 						(errcode(ERRCODE_CARDINALITY_VIOLATION),
@@ -418,11 +479,12 @@ walk(SvGraph *graph, ParsedTarget *t, Point from, int steps,
 
 /* A destination holding one point */
 static SvDestination *
-make_destination(Point p)
+make_destination(Point p, bool *scope)
 {
 	SvDestination *d = palloc0(sizeof(SvDestination));
 
 	d->base_of = -1;
+	d->scope = scope;
 	if (p.rev < 0)
 	{
 		d->is_base = true;
@@ -447,10 +509,11 @@ target_resolve(SvGraph *graph, const char *text, SvDirection direction)
 	ParsedTarget t;
 	bool	   *lineage;
 	int			owner;
+	int			bottom;
 	Point		p = {-1, -1};
 
 	parse_target(text, &t);
-	lineage = label_lineage(graph, &t, &owner);
+	lineage = label_lineage(graph, &t, &owner, &bottom);
 
 	switch (t.anchor)
 	{
@@ -459,14 +522,15 @@ target_resolve(SvGraph *graph, const char *text, SvDirection direction)
 				SvDestination *d = palloc0(sizeof(SvDestination));
 
 				d->base_of = -1;
+				d->scope = lineage;
 				d->nrevs = graph_heads(graph, &d->revs);
 				d->nrevs = filter_lineage(d->revs, d->nrevs, lineage, d->revs);
 				d->is_base = (d->nrevs == 0);
 				return d;
 			}
 		case ANCHOR_BASE:
-			/* "label@base": the labelled revision's part of the graph */
-			p.branch_root = owner;
+			/* "label@base": the branch's part of the graph */
+			p.branch_root = bottom >= 0 ? bottom : owner;
 			break;
 		case ANCHOR_HEAD:
 			p.rev = single_head(graph, &t, lineage);
@@ -475,13 +539,13 @@ target_resolve(SvGraph *graph, const char *text, SvDirection direction)
 			p.rev = find_revision(graph, &t, lineage);
 			break;
 		case ANCHOR_NONE:
-			p = relative_start(graph, &t, lineage);
+			p = relative_start(graph, &t, lineage, bottom);
 			break;
 	}
 
 	if (t.has_step && t.step != 0)
 		p = walk(graph, &t, p, t.step, lineage);
-	return make_destination(p);
+	return make_destination(p, lineage);
 }
 
 /*
