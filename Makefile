@@ -23,7 +23,6 @@ ISOLATION_OPTS = --inputdir=test/isolation --outputdir=output_iso
 # TAP tests (PostgreSQL::Test::Cluster); they create their own clusters.
 TAP_TESTS = 1
 PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
-PROVE_FLAGS = -I ./test/t
 
 PG_CPPFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -Wno-sign-compare
@@ -33,6 +32,10 @@ EXTRA_CLEAN = results output_iso tmp_check regression.diffs regression.out
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# After the include: Makefile.global sets PROVE_FLAGS empty.  Shared TAP
+# helpers live beside the tests.
+PROVE_FLAGS = -I ./test/t
 
 .PHONY: bench
 bench:
