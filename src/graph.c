@@ -33,6 +33,7 @@ static int *resolve_edges(SvGraph *graph, SvRevision *rev, char **ids,
 						  int nids, const char *what, List **problems);
 static void link_reverse_edges(SvGraph *graph);
 static void check_cycles(SvGraph *graph, List **problems);
+static int	compare_labels(const void *a, const void *b);
 static void check_labels(SvGraph *graph, List **problems);
 static void check_current(SvGraph *graph, char **current, int ncurrent,
 						  List **problems);
@@ -248,32 +249,53 @@ check_cycles(SvGraph *graph, List **problems)
 	pfree(queue);
 }
 
+/* qsort comparator: labels by name, then by carrying revision */
+static int
+compare_labels(const void *a, const void *b)
+{
+	const SvLabel *x = (const SvLabel *) a;
+	const SvLabel *y = (const SvLabel *) b;
+	int			c = strcmp(x->label, y->label);
+
+	if (c != 0)
+		return c;
+	return (x->rev > y->rev) - (x->rev < y->rev);
+}
+
 /*
- * A branch label names one branch: it may be carried by one revision only,
- * and must not equal a revision id (Alembic refuses that too, since
- * "x@head" would then be ambiguous).
+ * Index the branch labels (sorted, for binary search) and check them: a
+ * branch label names one branch, so it may be carried by one revision only,
+ * and must not equal a revision id (Alembic refuses that too, since "x@head"
+ * would then be ambiguous).
  */
 static void
 check_labels(SvGraph *graph, List **problems)
 {
+	int			n = 0;
+
 	for (int i = 0; i < graph->nrevs; i++)
-	{
-		SvRevision *r = &graph->revs[i];
-
-		for (int j = 0; j < r->nlabels; j++)
+		n += graph->revs[i].nlabels;
+	graph->labels = palloc(sizeof(SvLabel) * Max(n, 1));
+	for (int i = 0; i < graph->nrevs; i++)
+		for (int j = 0; j < graph->revs[i].nlabels; j++)
 		{
-			int			owner;
-
-			graph_label_owner_id(graph, r->labels[j], &owner);
-			if (owner != i)
-				add_problem(problems, r->id,
-							"branch label \"%s\" is also carried by revision \"%s\"",
-							r->labels[j], graph->revs[owner].id);
-			if (graph_find(graph, r->labels[j]) >= 0)
-				add_problem(problems, r->id,
-							"branch label \"%s\" is also a revision id",
-							r->labels[j]);
+			graph->labels[graph->nlabels].label = graph->revs[i].labels[j];
+			graph->labels[graph->nlabels].rev = i;
+			graph->nlabels++;
 		}
+	qsort(graph->labels, graph->nlabels, sizeof(SvLabel), compare_labels);
+
+	for (int k = 0; k < graph->nlabels; k++)
+	{
+		SvLabel    *l = &graph->labels[k];
+
+		if (k > 0 && strcmp(graph->labels[k - 1].label, l->label) == 0)
+			add_problem(problems, graph->revs[l->rev].id,
+						"branch label \"%s\" is also carried by revision \"%s\"",
+						l->label, graph->revs[graph->labels[k - 1].rev].id);
+		if (graph_find(graph, l->label) >= 0)
+			add_problem(problems, graph->revs[l->rev].id,
+						"branch label \"%s\" is also a revision id", l->label);
 	}
 }
 
@@ -575,22 +597,29 @@ graph_order(SvGraph *graph, const bool *members, bool upward, int *out)
 
 /*
  * graph_label_owner_id
- *		Find the revision that carries a branch label.  Returns its id and
- *		sets *owner to its index, or returns NULL and sets *owner to -1.
+ *		Find the revision that carries a branch label (the first one, by id,
+ *		if a broken graph has it twice).  Returns its id and sets *owner to
+ *		its index, or returns NULL and sets *owner to -1.
  */
 const char *
 graph_label_owner_id(SvGraph *graph, const char *label, int *owner)
 {
-	for (int i = 0; i < graph->nrevs; i++)
-	{
-		SvRevision *r = &graph->revs[i];
+	int			lo = 0;
+	int			hi = graph->nlabels;
 
-		for (int j = 0; j < r->nlabels; j++)
-			if (strcmp(r->labels[j], label) == 0)
-			{
-				*owner = i;
-				return r->id;
-			}
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (strcmp(graph->labels[mid].label, label) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < graph->nlabels && strcmp(graph->labels[lo].label, label) == 0)
+	{
+		*owner = graph->labels[lo].rev;
+		return graph->revs[*owner].id;
 	}
 	*owner = -1;
 	return NULL;

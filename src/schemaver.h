@@ -87,8 +87,17 @@ typedef struct SvGraph
 	SvRevision *revs;			/* sorted by id (byte order) */
 	int			ncurrent;
 	int		   *current;		/* rows of schemaver.version, sorted */
+	int			nlabels;
+	struct SvLabel *labels;		/* every branch label, sorted by label */
 	bool		valid;			/* graph_build found no problem */
 } SvGraph;
+
+/* A branch label and the revision that carries it */
+typedef struct SvLabel
+{
+	const char *label;
+	int			rev;
+} SvLabel;
 
 /* One problem found by graph_build, for errors and schemaver_verify */
 typedef struct SvProblem
