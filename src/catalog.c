@@ -288,7 +288,7 @@ catalog_load_graph(void)
 	List	   *problems = NIL;
 	SvGraph    *graph = catalog_load_graph_problems(&problems, true);
 
-	graph_check_usable(graph, problems);
+	graph_check_usable(problems);
 	return graph;
 }
 

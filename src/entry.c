@@ -162,7 +162,7 @@ move(FunctionCallInfo fcinfo, const char *target, SvDirection direction,
 	SPI_connect();
 	run_lock();
 	graph = catalog_load_graph();
-	dest = target_resolve(graph, target, direction);
+	dest = target_resolve(graph, target);
 	plan = plan_make(graph, dest, direction);
 	run_plan(graph, plan, direction, false, rsinfo->setResult, rsinfo->setDesc);
 	SPI_finish();
@@ -261,12 +261,11 @@ schemaver_verify(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	List	   *problems = NIL;
-	SvGraph    *graph;
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
-	graph = catalog_load_graph_problems(&problems, false);
-	inspect_verify(graph, problems, rsinfo->setResult, rsinfo->setDesc);
+	(void) catalog_load_graph_problems(&problems, false);
+	inspect_verify(problems, rsinfo->setResult, rsinfo->setDesc);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -298,7 +297,7 @@ move_stepwise(FunctionCallInfo fcinfo, const char *target,
 	PG_TRY();
 	{
 		SvGraph    *graph = catalog_load_graph();
-		SvDestination *dest = target_resolve(graph, target, direction);
+		SvDestination *dest = target_resolve(graph, target);
 		SvPlan	   *plan = plan_make(graph, dest, direction);
 
 		run_plan(graph, plan, direction, true, NULL, NULL);

@@ -402,7 +402,7 @@ graph_build(SvRevision *revs, int nrevs, char **current, int ncurrent,
  *		along a broken graph could apply revisions in a wrong order.
  */
 void
-graph_check_usable(SvGraph *graph, List *problems)
+graph_check_usable(List *problems)
 {
 	SvProblem  *first;
 

@@ -126,8 +126,7 @@ inspect_history(SvGraph *graph, Tuplestorestate *tupstore, TupleDesc tupdesc)
  *		One row per problem of the graph and the catalog; none when sound.
  */
 void
-inspect_verify(SvGraph *graph, List *problems, Tuplestorestate *tupstore,
-			   TupleDesc tupdesc)
+inspect_verify(List *problems, Tuplestorestate *tupstore, TupleDesc tupdesc)
 {
 	ListCell   *lc;
 

@@ -167,7 +167,7 @@ extern void catalog_last_applied(SvGraph *graph, TimestampTz *applied_at,
 /* graph.c */
 extern SvGraph *graph_build(SvRevision *revs, int nrevs, char **current,
 							int ncurrent, List **problems);
-extern void graph_check_usable(SvGraph *graph, List *problems);
+extern void graph_check_usable(List *problems);
 extern int	graph_find(SvGraph *graph, const char *id);
 extern int	graph_heads(SvGraph *graph, int **heads);
 extern bool *graph_closure(SvGraph *graph, const int *start, int nstart,
@@ -180,8 +180,7 @@ extern const char *graph_label_owner_id(SvGraph *graph, const char *label,
 extern char *graph_describe_revs(SvGraph *graph, const int *revs, int nrevs);
 
 /* target.c */
-extern SvDestination *target_resolve(SvGraph *graph, const char *target,
-									 SvDirection direction);
+extern SvDestination *target_resolve(SvGraph *graph, const char *target);
 extern char *target_relative_steps(int steps);
 
 /* plan.c */
@@ -219,8 +218,8 @@ extern void inspect_heads(SvGraph *graph, Tuplestorestate *tupstore,
 						  TupleDesc tupdesc);
 extern void inspect_history(SvGraph *graph, Tuplestorestate *tupstore,
 							TupleDesc tupdesc);
-extern void inspect_verify(SvGraph *graph, List *problems,
-						   Tuplestorestate *tupstore, TupleDesc tupdesc);
+extern void inspect_verify(List *problems, Tuplestorestate *tupstore,
+						   TupleDesc tupdesc);
 
 /* script.c */
 

@@ -504,7 +504,7 @@ make_destination(Point p, bool *scope)
  *		Parse a target and resolve it against the graph.
  */
 SvDestination *
-target_resolve(SvGraph *graph, const char *text, SvDirection direction)
+target_resolve(SvGraph *graph, const char *text)
 {
 	ParsedTarget t;
 	bool	   *lineage;
