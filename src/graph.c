@@ -32,6 +32,8 @@ static void add_problem(List **problems, const char *revision,
 static int *resolve_edges(SvGraph *graph, SvRevision *rev, char **ids,
 						  int nids, const char *what, List **problems);
 static void link_reverse_edges(SvGraph *graph);
+static void push_neighbours(SvRevision *r, bool upward, bool with_dependencies,
+							bool *seen, int *stack, int *top);
 static void check_cycles(SvGraph *graph, List **problems);
 static int	compare_labels(const void *a, const void *b);
 static void check_labels(SvGraph *graph, List **problems);
@@ -441,11 +443,37 @@ graph_heads(SvGraph *graph, int **heads)
 }
 
 /*
+ * Mark and push the not yet seen neighbours of one revision, for
+ * graph_closure.  Each revision is pushed at most once (when first seen), so
+ * the stack never holds more than nrevs entries.
+ */
+static void
+push_neighbours(SvRevision *r, bool upward, bool with_dependencies,
+				bool *seen, int *stack, int *top)
+{
+	for (int pass = 0; pass < (with_dependencies ? 2 : 1); pass++)
+	{
+		int			cnt = upward ? (pass ? r->ndepends : r->nparents)
+			: (pass ? r->ndependents : r->nchildren);
+		int		   *edges = upward ? (pass ? r->depends : r->parents)
+			: (pass ? r->dependents : r->children);
+
+		for (int j = 0; j < cnt; j++)
+			if (edges[j] >= 0 && !seen[edges[j]])
+			{
+				seen[edges[j]] = true;
+				stack[(*top)++] = edges[j];
+			}
+	}
+}
+
+/*
  * graph_closure
  *		Everything reachable from the start revisions: ancestors when upward
  *		(through parents, and dependencies if with_dependencies), descendants
- *		otherwise (children, and dependents).  Returns a palloc'd bool array
- *		indexed like graph->revs.
+ *		otherwise (children, and dependents).  The start revisions are in the
+ *		result when include_start, or when reachable from another start.
+ *		Returns a palloc'd bool array indexed like graph->revs.
  */
 bool *
 graph_closure(SvGraph *graph, const int *start, int nstart, bool upward,
@@ -456,60 +484,13 @@ graph_closure(SvGraph *graph, const int *start, int nstart, bool upward,
 	int		   *stack = palloc(sizeof(int) * Max(n, 1));
 	int			top = 0;
 
-	/*
-	 * Each revision is pushed at most once (when first seen), so the stack
-	 * never holds more than n entries.
-	 */
 	for (int i = 0; i < nstart; i++)
-	{
-		int			s = start[i];
-		SvRevision *r;
-
-		if (s < 0)
-			continue;
-		r = &graph->revs[s];
-		for (int pass = 0; pass < 2; pass++)
-		{
-			int			cnt;
-			int		   *edges;
-
-			if (pass == 1 && !with_dependencies)
-				break;
-			cnt = upward ? (pass ? r->ndepends : r->nparents)
-				: (pass ? r->ndependents : r->nchildren);
-			edges = upward ? (pass ? r->depends : r->parents)
-				: (pass ? r->dependents : r->children);
-			for (int j = 0; j < cnt; j++)
-				if (edges[j] >= 0 && !seen[edges[j]])
-				{
-					seen[edges[j]] = true;
-					stack[top++] = edges[j];
-				}
-		}
-	}
+		if (start[i] >= 0)
+			push_neighbours(&graph->revs[start[i]], upward, with_dependencies,
+							seen, stack, &top);
 	while (top > 0)
-	{
-		SvRevision *r = &graph->revs[stack[--top]];
-
-		for (int pass = 0; pass < 2; pass++)
-		{
-			int			cnt;
-			int		   *edges;
-
-			if (pass == 1 && !with_dependencies)
-				break;
-			cnt = upward ? (pass ? r->ndepends : r->nparents)
-				: (pass ? r->ndependents : r->nchildren);
-			edges = upward ? (pass ? r->depends : r->parents)
-				: (pass ? r->dependents : r->children);
-			for (int j = 0; j < cnt; j++)
-				if (edges[j] >= 0 && !seen[edges[j]])
-				{
-					seen[edges[j]] = true;
-					stack[top++] = edges[j];
-				}
-		}
-	}
+		push_neighbours(&graph->revs[stack[--top]], upward, with_dependencies,
+						seen, stack, &top);
 	if (include_start)
 		for (int i = 0; i < nstart; i++)
 			if (start[i] >= 0)

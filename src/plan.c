@@ -30,6 +30,8 @@
 
 #include "schemaver.h"
 
+static void append_steps(SvGraph *graph, SvPlan *plan, const bool *members,
+						 bool upward, SvOperation op);
 static SvPlan *plan_from_sets(SvGraph *graph, const bool *remove,
 							  const bool *add, SvOperation down_op,
 							  SvOperation up_op);
@@ -40,6 +42,23 @@ static char *describe_current(SvGraph *graph);
 static bool *restrict_to_scope(SvGraph *graph, bool *remove,
 							   const bool *scope);
 
+/* Append the members of a set to the plan, in graph_order's order */
+static void
+append_steps(SvGraph *graph, SvPlan *plan, const bool *members, bool upward,
+			 SvOperation op)
+{
+	int		   *order = palloc(sizeof(int) * Max(graph->nrevs, 1));
+	int			n = graph_order(graph, members, upward, order);
+
+	for (int i = 0; i < n; i++)
+	{
+		plan->steps[plan->nsteps].rev = order[i];
+		plan->steps[plan->nsteps].op = op;
+		plan->nsteps++;
+	}
+	pfree(order);
+}
+
 /*
  * Build the plan: first the revisions to remove (children first), then the
  * ones to add (parents first).
@@ -49,31 +68,12 @@ plan_from_sets(SvGraph *graph, const bool *remove, const bool *add,
 			   SvOperation down_op, SvOperation up_op)
 {
 	SvPlan	   *plan = palloc0(sizeof(SvPlan));
-	int		   *order = palloc(sizeof(int) * Max(graph->nrevs, 1));
-	int			n;
 
 	plan->steps = palloc(sizeof(SvStep) * Max(graph->nrevs, 1));
 	if (remove)
-	{
-		n = graph_order(graph, remove, false, order);
-		for (int i = 0; i < n; i++)
-		{
-			plan->steps[plan->nsteps].rev = order[i];
-			plan->steps[plan->nsteps].op = down_op;
-			plan->nsteps++;
-		}
-	}
+		append_steps(graph, plan, remove, false, down_op);
 	if (add)
-	{
-		n = graph_order(graph, add, true, order);
-		for (int i = 0; i < n; i++)
-		{
-			plan->steps[plan->nsteps].rev = order[i];
-			plan->steps[plan->nsteps].op = up_op;
-			plan->nsteps++;
-		}
-	}
-	pfree(order);
+		append_steps(graph, plan, add, true, up_op);
 	return plan;
 }
 

@@ -55,15 +55,27 @@ typedef struct RunErrorContext
 	int			statement;		/* 1-based; 0 while splitting */
 } RunErrorContext;
 
+static LOCKTAG lock_tag(void);
+static void check_snapshot_after_lock(void);
 static void run_error_callback(void *arg);
 static void plan_error_callback(void *arg);
 static void run_revision_sql(const char *revision, const char *operation,
 							 const char *sql);
 static void report_spi_failure(int rc);
 static ArrayType *ids_array(SvGraph *graph, const int *revs, int n);
-static void apply_step_to_state(SvGraph *graph, SvStep *step,
-								int *removed, int *nremoved,
-								int *added, int *nadded);
+
+/*
+ * The tag of schemaver's lock in this database: the advisory lock that
+ * pg_advisory_xact_lock(SV_LOCK_KEY1, SV_LOCK_KEY2) would take.
+ */
+static LOCKTAG
+lock_tag(void)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, SV_LOCK_KEY1, SV_LOCK_KEY2, 2);
+	return tag;
+}
 
 /*
  * After the lock is ours: a transaction that reads from one snapshot for its
@@ -95,9 +107,8 @@ check_snapshot_after_lock(void)
 void
 run_lock(void)
 {
-	LOCKTAG		tag;
+	LOCKTAG		tag = lock_tag();
 
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, SV_LOCK_KEY1, SV_LOCK_KEY2, 2);
 	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 	check_snapshot_after_lock();
 }
@@ -112,9 +123,8 @@ run_lock(void)
 void
 run_lock_session(void)
 {
-	LOCKTAG		tag;
+	LOCKTAG		tag = lock_tag();
 
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, SV_LOCK_KEY1, SV_LOCK_KEY2, 2);
 	(void) LockAcquire(&tag, ExclusiveLock, true, false);
 	check_snapshot_after_lock();
 }
@@ -126,9 +136,8 @@ run_lock_session(void)
 void
 run_unlock_session(void)
 {
-	LOCKTAG		tag;
+	LOCKTAG		tag = lock_tag();
 
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, SV_LOCK_KEY1, SV_LOCK_KEY2, 2);
 	(void) LockRelease(&tag, ExclusiveLock, true);
 }
 
@@ -342,8 +351,10 @@ ids_array(SvGraph *graph, const int *revs, int n)
  * it a head and its parents stop being heads; undoing r (always a head,
  * since children are undone first) makes each parent a head again unless
  * another of its children is still applied.
+ *
+ * script.c uses it too, so that a preview script records the same heads.
  */
-static void
+void
 apply_step_to_state(SvGraph *graph, SvStep *step, int *removed, int *nremoved,
 					int *added, int *nadded)
 {

@@ -150,6 +150,26 @@ AS 'MODULE_PATHNAME', 'schemaver_verify';
 
 /* ---------- Preview (script.c) ---------- */
 
+/*
+ * The script the matching call would run from the current state, as one
+ * psql-runnable transaction that first checks the state.  They change
+ * nothing and take no lock that a migration waits for.
+ */
+CREATE FUNCTION schemaver_upgrade_sql(target text DEFAULT 'head')
+RETURNS text
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'schemaver_upgrade_sql';
+
+CREATE FUNCTION schemaver_downgrade_sql(steps integer)
+RETURNS text
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'schemaver_downgrade_sql_steps';
+
+CREATE FUNCTION schemaver_downgrade_sql(target text)
+RETURNS text
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'schemaver_downgrade_sql';
+
 /* ---------- Stepwise procedures (run.c) ---------- */
 
 /*
@@ -181,5 +201,8 @@ REVOKE ALL ON FUNCTION
     schemaver_current(),
     schemaver_heads(),
     schemaver_history(),
-    schemaver_verify()
+    schemaver_verify(),
+    schemaver_upgrade_sql(text),
+    schemaver_downgrade_sql(integer),
+    schemaver_downgrade_sql(text)
 FROM PUBLIC;

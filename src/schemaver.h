@@ -221,7 +221,10 @@ extern void inspect_history(SvGraph *graph, Tuplestorestate *tupstore,
 extern void inspect_verify(List *problems, Tuplestorestate *tupstore,
 						   TupleDesc tupdesc);
 
-/* script.c */
+/* script.c (it shares run.c's bookkeeping of heads, defined in run.c) */
+extern void apply_step_to_state(SvGraph *graph, SvStep *step,
+								int *removed, int *nremoved,
+								int *added, int *nadded);
 
 /* guard.c */
 extern void guard_install(void);
