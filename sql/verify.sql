@@ -54,5 +54,13 @@ SELECT revision, problem FROM schemaver_verify();
 DELETE FROM schemaver.version WHERE revision = 'v1';
 SELECT * FROM schemaver_verify();
 
+-- schemaver.applied (when each revision was applied) edited by hand.
+DELETE FROM schemaver.applied WHERE revision = 'v1';
+INSERT INTO schemaver.applied VALUES ('w1', now(), current_user);
+SELECT revision, problem FROM schemaver_verify() ORDER BY revision;
+INSERT INTO schemaver.applied VALUES ('v1', now(), current_user);
+DELETE FROM schemaver.applied WHERE revision = 'w1';
+SELECT * FROM schemaver_verify();
+
 SELECT count(*) FROM schemaver_downgrade('base');
 DROP EXTENSION schemaver;

@@ -25,7 +25,9 @@
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "schemaver.h"
 
@@ -35,7 +37,7 @@ typedef enum SvQuery
 	Q_LOAD_REVISIONS,
 	Q_LOAD_VERSION,
 	Q_FETCH_SQL,
-	Q_RECORD_STEP,
+	Q_RECORD_STEPS,
 	Q_INSERT_REVISION,
 	Q_GET_CHECKSUM,
 	Q_UPDATE_REVISION,
@@ -49,7 +51,7 @@ typedef struct SvQueryDef
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[9];
+	Oid			argtypes[12];
 } SvQueryDef;
 
 static const SvQueryDef query_defs[Q_COUNT] = {
@@ -69,16 +71,32 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 		" WHERE r.revision OPERATOR(pg_catalog.=) ANY ($1)",
 		1, {TEXTARRAYOID}
 	},
-	[Q_RECORD_STEP] = {
+	[Q_RECORD_STEPS] = {
 		"WITH gone AS (DELETE FROM schemaver.version v"
 		"  WHERE v.revision OPERATOR(pg_catalog.=) ANY ($1)),"
 		" added AS (INSERT INTO schemaver.version (revision)"
-		"  SELECT pg_catalog.unnest($2))"
+		"  SELECT pg_catalog.unnest($2)),"
+		" unapplied AS (DELETE FROM schemaver.applied a"
+		"  WHERE a.revision OPERATOR(pg_catalog.=) ANY ($10)),"
+		" applied AS (INSERT INTO schemaver.applied (revision, applied_at, applied_by)"
+		"  SELECT p.revision, p.applied_at, CURRENT_USER"
+		"  FROM ROWS FROM (pg_catalog.unnest($11), pg_catalog.unnest($12))"
+		"   AS p(revision, applied_at))"
 		" INSERT INTO schemaver.log (revision, operation, heads_before,"
 		"  heads_after, started_at, elapsed, performed_by, checksum)"
-		" VALUES ($3, $4, $5, $6, $7, $8, CURRENT_USER, $9)",
-		9, {TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTARRAYOID,
-		TEXTARRAYOID, TIMESTAMPTZOID, INTERVALOID, TEXTOID}
+		" SELECT s.revision, s.operation,"
+		"  CAST(s.heads_before AS pg_catalog.text[]),"
+		"  CAST(s.heads_after AS pg_catalog.text[]),"
+		"  s.started_at, s.elapsed, CURRENT_USER, s.checksum"
+		" FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4),"
+		"  pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
+		"  pg_catalog.unnest($8), pg_catalog.unnest($9)) WITH ORDINALITY"
+		"  AS s(revision, operation, heads_before, heads_after, started_at,"
+		"       elapsed, checksum, n)"
+		" ORDER BY s.n",
+		12, {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+			TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, INTERVALARRAYOID,
+		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID}
 	},
 	[Q_INSERT_REVISION] = {
 		"INSERT INTO schemaver.revision (revision, down_revision, depends_on,"
@@ -103,9 +121,7 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 		TEXTOID, TEXTOID, TEXTOID}
 	},
 	[Q_LAST_APPLIED] = {
-		"SELECT DISTINCT ON (l.revision) l.revision, l.started_at,"
-		" l.performed_by FROM schemaver.log l"
-		" ORDER BY l.revision, l.id DESC",
+		"SELECT a.revision, a.applied_at, a.applied_by FROM schemaver.applied a",
 		0, {InvalidOid}
 	},
 	[Q_ALL_CONTENT] = {
@@ -127,6 +143,16 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 };
 
 static SPIPlanPtr saved_plans[Q_COUNT];
+
+/*
+ * The graph the moving functions use, kept between calls (see
+ * catalog_load_graph).
+ */
+static MemoryContext graph_cache_cxt = NULL;
+static SvGraph *graph_cache = NULL;
+static List *graph_cache_problems = NIL;
+static Oid	graph_cache_relid = InvalidOid;
+static bool graph_cache_valid = false;
 
 static SPIPlanPtr get_plan(SvQuery which);
 static int	execute(SvQuery which, Datum *values, const char *nulls,
@@ -223,23 +249,14 @@ catalog_schema_oid(bool missing_ok)
 }
 
 /*
- * catalog_load_graph_problems
- *		Read every revision (without its SQL text) and the version rows, and
- *		build the graph.  Problems are not raised here: the caller decides
- *		(graph_check_usable, or schemaver_verify which lists them).
- *
- * fresh: read with a new snapshot, as a caller that has just taken the lock
- * must (the snapshot of its own statement may predate the lock wait, and
- * would not show what the previous lock holder committed).  The read-only
- * functions read with their statement's snapshot, as STABLE functions do.
+ * Read every revision (without its SQL text) and build the graph, in the
+ * current memory context.  Problems of its shape go to *problems.
  */
-SvGraph *
-catalog_load_graph_problems(List **problems, bool fresh)
+static SvGraph *
+load_revisions(List **problems, bool fresh)
 {
 	SvRevision *revs;
 	uint64		nrevs;
-	char	  **current;
-	uint64		ncurrent;
 	SPITupleTable *tt;
 
 	execute(Q_LOAD_REVISIONS, NULL, NULL, !fresh, 0);
@@ -265,6 +282,16 @@ catalog_load_graph_problems(List **problems, bool fresh)
 		r->reversible = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
 	}
 	SPI_freetuptable(tt);
+	return graph_build(revs, (int) nrevs, problems);
+}
+
+/* Read the rows of schemaver.version and place the database on the graph */
+static void
+load_version(SvGraph *graph, List **problems, bool fresh)
+{
+	char	  **current;
+	uint64		ncurrent;
+	SPITupleTable *tt;
 
 	execute(Q_LOAD_VERSION, NULL, NULL, !fresh, 0);
 	ncurrent = SPI_processed;
@@ -273,23 +300,105 @@ catalog_load_graph_problems(List **problems, bool fresh)
 	for (uint64 i = 0; i < ncurrent; i++)
 		current[i] = get_text(tt->vals[i], tt->tupdesc, 1);
 	SPI_freetuptable(tt);
+	graph_set_current(graph, current, (int) ncurrent, problems);
+}
 
-	return graph_build(revs, (int) nrevs, current, (int) ncurrent, problems);
+/*
+ * catalog_load_graph_problems
+ *		Read every revision (without its SQL text) and the version rows, and
+ *		build the graph.  Problems are not raised here: the caller decides
+ *		(graph_check_usable, or schemaver_verify which lists them).
+ *
+ * fresh: read with a new snapshot, as a caller that has just taken the lock
+ * must (the snapshot of its own statement may predate the lock wait, and
+ * would not show what the previous lock holder committed).  The read-only
+ * functions read with their statement's snapshot, as STABLE functions do.
+ */
+SvGraph *
+catalog_load_graph_problems(List **problems, bool fresh)
+{
+	SvGraph    *graph = load_revisions(problems, fresh);
+
+	load_version(graph, problems, fresh);
+	return graph;
+}
+
+/*
+ * Invalidation callback: any change to schemaver.revision (the trigger of
+ * catalog_invalidate sends a relcache invalidation for it, at commit to
+ * other backends and at once to this one) makes the cached graph stale.
+ */
+static void
+graph_cache_callback(Datum arg pg_attribute_unused(), Oid relid)
+{
+	if (relid == InvalidOid || relid == graph_cache_relid)
+		graph_cache_valid = false;
+}
+
+/*
+ * catalog_init
+ *		Register the invalidation callback of the graph cache (once, from
+ *		_PG_init).
+ */
+void
+catalog_init(void)
+{
+	CacheRegisterRelcacheCallback(graph_cache_callback, (Datum) 0);
+}
+
+/*
+ * catalog_invalidate
+ *		Body of the statement trigger on schemaver.revision: tell every
+ *		backend (this one at the next command, the others when the change
+ *		commits) that its cached graph is stale.
+ */
+void
+catalog_invalidate(Relation rel)
+{
+	CacheInvalidateRelcache(rel);
 }
 
 /*
  * catalog_load_graph
- *		Load the graph for a function that moves along it, after taking the
- *		lock: any problem of the graph is an error.
+ *		The graph for a function that moves along it, after taking the lock:
+ *		any problem of the graph is an error.
+ *
+ * The shape of the graph is cached for the life of the backend and rebuilt
+ * only when schemaver.revision has changed since, so that a call with
+ * nothing to do does not read and rebuild thousands of revisions.  The
+ * version rows are read at every call.  Invalidations are accepted after
+ * the lock is ours, so the cache reflects every registration committed
+ * before we got it.
  */
 SvGraph *
 catalog_load_graph(void)
 {
 	List	   *problems = NIL;
-	SvGraph    *graph = catalog_load_graph_problems(&problems, true);
+	Oid			relid;
 
+	AcceptInvalidationMessages();
+	relid = get_relname_relid("revision", catalog_schema_oid(false));
+	if (!graph_cache_valid || relid != graph_cache_relid)
+	{
+		MemoryContext old;
+
+		if (graph_cache_cxt == NULL)
+			graph_cache_cxt = AllocSetContextCreate(CacheMemoryContext,
+													"schemaver graph cache",
+													ALLOCSET_DEFAULT_SIZES);
+		MemoryContextReset(graph_cache_cxt);
+		graph_cache = NULL;
+		graph_cache_problems = NIL;
+		old = MemoryContextSwitchTo(graph_cache_cxt);
+		graph_cache_relid = relid;
+		graph_cache = load_revisions(&graph_cache_problems, true);
+		MemoryContextSwitchTo(old);
+		graph_cache_valid = true;
+	}
+	problems = list_copy(graph_cache_problems);
+	load_version(graph_cache, &problems, true);
 	graph_check_usable(problems);
-	return graph;
+	return graph_cache;
 }
 
 /*
@@ -354,34 +463,70 @@ catalog_fetch_sql(SvGraph *graph, SvPlan *plan)
 }
 
 /*
- * catalog_record_step
- *		Record one step: replace the heads it changes in schemaver.version and
- *		append its row to schemaver.log, in one statement.
+ * catalog_record_steps
+ *		Record a batch of steps in one statement: replace the heads they
+ *		changed in schemaver.version, add or remove the revisions they
+ *		applied or unapplied in schemaver.applied, and append their rows to
+ *		schemaver.log, in order.  The arrays hold one element per step;
+ *		heads_before and heads_after are text[] literals, up says whether the
+ *		step applied its revision.
  */
 void
-catalog_record_step(const char *revision, const char *operation,
-					ArrayType *heads_before, ArrayType *heads_after,
-					ArrayType *removed_heads, ArrayType *added_heads,
-					TimestampTz started_at, Interval *elapsed,
-					const char *checksum)
+catalog_record_steps(int n, Datum *revision, Datum *operation,
+					 Datum *heads_before, Datum *heads_after,
+					 Datum *started_at, Datum *elapsed, Datum *checksum,
+					 bool *checksum_null, bool *up, ArrayType *removed_heads,
+					 ArrayType *added_heads)
 {
-	Datum		values[9];
-	char		nulls[9];
+	Datum		values[12];
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+	Datum	   *unapplied = palloc(sizeof(Datum) * n);
+	Datum	   *applied = palloc(sizeof(Datum) * n);
+	Datum	   *applied_at = palloc(sizeof(Datum) * n);
+	int			nunapplied = 0,
+				napplied = 0;
 
-	memset(nulls, ' ', sizeof(nulls));
+	for (int i = 0; i < n; i++)
+	{
+		if (up[i])
+		{
+			applied[napplied] = revision[i];
+			applied_at[napplied++] = started_at[i];
+		}
+		else
+			unapplied[nunapplied++] = revision[i];
+	}
+
 	values[0] = PointerGetDatum(removed_heads);
 	values[1] = PointerGetDatum(added_heads);
-	values[2] = CStringGetTextDatum(revision);
-	values[3] = CStringGetTextDatum(operation);
-	values[4] = PointerGetDatum(heads_before);
-	values[5] = PointerGetDatum(heads_after);
-	values[6] = TimestampTzGetDatum(started_at);
-	values[7] = IntervalPGetDatum(elapsed);
-	if (checksum)
-		values[8] = CStringGetTextDatum(checksum);
-	else
-		nulls[8] = 'n';
-	execute(Q_RECORD_STEP, values, nulls, false, 0);
+	values[2] = PointerGetDatum(construct_array(revision, n, TEXTOID, -1,
+												false, TYPALIGN_INT));
+	values[3] = PointerGetDatum(construct_array(operation, n, TEXTOID, -1,
+												false, TYPALIGN_INT));
+	values[4] = PointerGetDatum(construct_array(heads_before, n, TEXTOID, -1,
+												false, TYPALIGN_INT));
+	values[5] = PointerGetDatum(construct_array(heads_after, n, TEXTOID, -1,
+												false, TYPALIGN_INT));
+	values[6] = PointerGetDatum(construct_array(started_at, n, TIMESTAMPTZOID,
+												sizeof(TimestampTz),
+												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[7] = PointerGetDatum(construct_array(elapsed, n, INTERVALOID,
+												sizeof(Interval), false,
+												TYPALIGN_DOUBLE));
+	values[8] = PointerGetDatum(construct_md_array(checksum, checksum_null, 1,
+												   dims, lbs, TEXTOID, -1,
+												   false, TYPALIGN_INT));
+	values[9] = PointerGetDatum(construct_array(unapplied, nunapplied, TEXTOID,
+												-1, false, TYPALIGN_INT));
+	values[10] = PointerGetDatum(construct_array(applied, napplied, TEXTOID,
+												 -1, false, TYPALIGN_INT));
+	values[11] = PointerGetDatum(construct_array(applied_at, napplied,
+												 TIMESTAMPTZOID,
+												 sizeof(TimestampTz),
+												 FLOAT8PASSBYVAL,
+												 TYPALIGN_DOUBLE));
+	execute(Q_RECORD_STEPS, values, NULL, false, 0);
 }
 
 /*
@@ -443,9 +588,9 @@ catalog_get_checksum(const char *revision, char **checksum)
 
 /*
  * catalog_last_applied
- *		For each revision of the graph, when and by whom the newest log entry
- *		about it was made.  For an applied revision that entry is the upgrade
- *		or stamp that applied it.  Arrays are indexed like graph->revs.
+ *		For each applied revision of the graph, when and by whom it was
+ *		applied (schemaver.applied, kept with the log).  Arrays are indexed
+ *		like graph->revs.
  */
 void
 catalog_last_applied(SvGraph *graph, TimestampTz *applied_at,
@@ -548,4 +693,32 @@ catalog_snapshot_is_current(void)
 	char	   *latest = fingerprint(GetLatestSnapshot());
 
 	return strcmp(mine, latest) == 0;
+}
+
+/*
+ * catalog_check_applied
+ *		Report where schemaver.applied disagrees with the applied set that
+ *		schemaver.version defines (a table edited by hand).
+ */
+void
+catalog_check_applied(SvGraph *graph, List **problems)
+{
+	TimestampTz *at = palloc(sizeof(TimestampTz) * Max(graph->nrevs, 1));
+	char	  **by = palloc0(sizeof(char *) * Max(graph->nrevs, 1));
+	bool	   *found = palloc(sizeof(bool) * Max(graph->nrevs, 1));
+
+	catalog_last_applied(graph, at, by, found);
+	for (int i = 0; i < graph->nrevs; i++)
+	{
+		SvProblem  *p;
+
+		if (found[i] == graph->revs[i].applied)
+			continue;
+		p = palloc(sizeof(SvProblem));
+		p->revision = graph->revs[i].id;
+		p->problem = pstrdup(graph->revs[i].applied ?
+							 "revision is applied but missing from schemaver.applied" :
+							 "schemaver.applied lists this revision but it is not applied");
+		*problems = lappend(*problems, p);
+	}
 }

@@ -14,6 +14,7 @@
  */
 #include "postgres.h"
 
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "nodes/parsenodes.h"
 #include "utils/array.h"
@@ -34,6 +35,7 @@ PG_FUNCTION_INFO_V1(schemaver_history);
 PG_FUNCTION_INFO_V1(schemaver_verify);
 PG_FUNCTION_INFO_V1(schemaver_upgrade_stepwise);
 PG_FUNCTION_INFO_V1(schemaver_downgrade_stepwise);
+PG_FUNCTION_INFO_V1(schemaver_invalidate_graph);
 
 void		_PG_init(void);
 
@@ -54,6 +56,7 @@ void
 _PG_init(void)
 {
 	guard_install();
+	catalog_init();
 }
 
 /*
@@ -261,11 +264,12 @@ schemaver_verify(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	List	   *problems = NIL;
+	SvGraph    *graph;
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
-	(void) catalog_load_graph_problems(&problems, false);
-	inspect_verify(problems, rsinfo->setResult, rsinfo->setDesc);
+	graph = catalog_load_graph_problems(&problems, false);
+	inspect_verify(graph, problems, rsinfo->setResult, rsinfo->setDesc);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -331,4 +335,19 @@ schemaver_downgrade_stepwise(PG_FUNCTION_ARGS)
 				  SV_DIR_DOWNGRADE, "schemaver_downgrade_stepwise()",
 				  "schemaver_downgrade()");
 	PG_RETURN_VOID();
+}
+
+/*
+ * schemaver.invalidate_graph(): statement trigger on schemaver.revision that
+ * makes every backend's cached graph stale when the revisions change.
+ */
+Datum
+schemaver_invalidate_graph(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("schemaver.invalidate_graph() must be called as a trigger")));
+	catalog_invalidate(((TriggerData *) fcinfo->context)->tg_relation);
+	return PointerGetDatum(NULL);
 }

@@ -14,7 +14,9 @@
  * planning is linear in the size of the graph.
  *
  * The graph lives in the memory context that was current when graph_build
- * was called; the caller decides how long that is.
+ * was called; the caller decides how long that is (catalog.c keeps the one
+ * the moving functions use for the life of the backend, until the catalog
+ * changes).
  *
  * src/graph.c
  *
@@ -37,8 +39,6 @@ static void push_neighbours(SvRevision *r, bool upward, bool with_dependencies,
 static void check_cycles(SvGraph *graph, List **problems);
 static int	compare_labels(const void *a, const void *b);
 static void check_labels(SvGraph *graph, List **problems);
-static void check_current(SvGraph *graph, char **current, int ncurrent,
-						  List **problems);
 
 /*
  * qsort comparator: revisions by id, in byte order (independent of the
@@ -302,18 +302,31 @@ check_labels(SvGraph *graph, List **problems)
 }
 
 /*
- * Resolve the rows of schemaver.version and derive the applied set: every
- * ancestor of a current head (through parents), the heads included.  A row
- * that is an ancestor of another row means the version table was edited by
- * hand: the applied set is still well defined, but it is reported.
+ * graph_set_current
+ *		Place the database on the graph: resolve the rows of
+ *		schemaver.version and derive the applied set, every ancestor of a
+ *		current head (through parents), the heads included.  Called for each
+ *		call on a graph that may be cached, so it starts by clearing what the
+ *		previous call left.
+ *
+ * A row that is an ancestor of another row, or an applied revision whose
+ * dependency is not applied, means the catalog was edited by hand: the
+ * applied set is still well defined, but the problem is reported.
  */
-static void
-check_current(SvGraph *graph, char **current, int ncurrent, List **problems)
+void
+graph_set_current(SvGraph *graph, char **current, int ncurrent,
+				  List **problems)
 {
 	bool	   *applied;
 	int			n = 0;
 
-	graph->current = palloc(sizeof(int) * Max(ncurrent, 1));
+	/* room for every revision as a head: run.c moves the heads in place */
+	if (graph->current == NULL)
+		graph->current = MemoryContextAlloc(GetMemoryChunkContext(graph),
+											sizeof(int) * Max(graph->nrevs, 1));
+	for (int i = 0; i < graph->nrevs; i++)
+		graph->revs[i].current = graph->revs[i].applied = false;
+
 	for (int i = 0; i < ncurrent; i++)
 	{
 		int			idx = graph_find(graph, current[i]);
@@ -347,6 +360,13 @@ check_current(SvGraph *graph, char **current, int ncurrent, List **problems)
 							graph->revs[r->children[j]].id);
 				break;
 			}
+	}
+	for (int i = 0; i < graph->nrevs; i++)
+	{
+		SvRevision *r = &graph->revs[i];
+
+		if (!r->applied)
+			continue;
 		for (int j = 0; j < r->ndepends; j++)
 			if (r->depends[j] >= 0 && !graph->revs[r->depends[j]].applied)
 				add_problem(problems, r->id,
@@ -357,8 +377,8 @@ check_current(SvGraph *graph, char **current, int ncurrent, List **problems)
 
 /*
  * graph_build
- *		Build the graph from revisions loaded by catalog.c and the rows of
- *		schemaver.version.
+ *		Build the graph from revisions loaded by catalog.c (then place the
+ *		database on it with graph_set_current).
  *
  * Takes ownership of revs (it is sorted in place).  Every problem found is
  * appended to *problems; the graph is usable by the moving functions only
@@ -366,8 +386,7 @@ check_current(SvGraph *graph, char **current, int ncurrent, List **problems)
  * them all.
  */
 SvGraph *
-graph_build(SvRevision *revs, int nrevs, char **current, int ncurrent,
-			List **problems)
+graph_build(SvRevision *revs, int nrevs, List **problems)
 {
 	SvGraph    *graph = palloc0(sizeof(SvGraph));
 
@@ -393,7 +412,6 @@ graph_build(SvRevision *revs, int nrevs, char **current, int ncurrent,
 	link_reverse_edges(graph);
 	check_cycles(graph, problems);
 	check_labels(graph, problems);
-	check_current(graph, current, ncurrent, problems);
 	graph->valid = (*problems == NIL);
 	return graph;
 }

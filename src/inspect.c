@@ -126,11 +126,13 @@ inspect_history(SvGraph *graph, Tuplestorestate *tupstore, TupleDesc tupdesc)
  *		One row per problem of the graph and the catalog; none when sound.
  */
 void
-inspect_verify(List *problems, Tuplestorestate *tupstore, TupleDesc tupdesc)
+inspect_verify(SvGraph *graph, List *problems, Tuplestorestate *tupstore,
+			   TupleDesc tupdesc)
 {
 	ListCell   *lc;
 
 	catalog_check_checksums(&problems);
+	catalog_check_applied(graph, &problems);
 	foreach(lc, problems)
 	{
 		SvProblem  *p = lfirst(lc);

@@ -63,6 +63,7 @@ static void run_revision_sql(const char *revision, const char *operation,
 							 const char *sql);
 static void report_spi_failure(int rc);
 static ArrayType *ids_array(SvGraph *graph, const int *revs, int n);
+static Datum heads_literal(SvGraph *graph);
 
 /*
  * The tag of schemaver's lock in this database: the advisory lock that
@@ -421,6 +422,106 @@ apply_step_to_state(SvGraph *graph, SvStep *step, int *removed, int *nremoved,
 }
 
 /*
+ * The log rows of the steps run since the last flush, and the heads at that
+ * flush.  In one transaction the bookkeeping is written once, at the end of
+ * the plan (one statement, whatever the number of steps); a stepwise walk
+ * writes it after each step, before it commits.
+ */
+typedef struct PendingLog
+{
+	int			n;
+	Datum	   *revision;
+	Datum	   *operation;
+	Datum	   *heads_before;	/* text[] literals */
+	Datum	   *heads_after;
+	Datum	   *started_at;
+	Datum	   *elapsed;
+	Datum	   *checksum;
+	bool	   *checksum_null;
+	bool	   *up;				/* the step applied its revision */
+	int		   *flushed_heads;	/* graph->current at the last flush */
+	int			nflushed_heads;
+	MemoryContext cxt;			/* holds the rows; reset at each flush */
+} PendingLog;
+
+/*
+ * The heads as a text[] literal.  Ids are [A-Za-z0-9_] only, so they need
+ * no quoting.
+ */
+static Datum
+heads_literal(SvGraph *graph)
+{
+	size_t		len = 2;
+	text	   *result;
+	char	   *p;
+
+	for (int i = 0; i < graph->ncurrent; i++)
+		len += strlen(graph->revs[graph->current[i]].id) + 1;
+	result = (text *) palloc(len + VARHDRSZ);
+	p = VARDATA(result);
+	*p++ = '{';
+	for (int i = 0; i < graph->ncurrent; i++)
+	{
+		const char *id = graph->revs[graph->current[i]].id;
+		size_t		idlen = strlen(id);
+
+		if (i > 0)
+			*p++ = ',';
+		memcpy(p, id, idlen);
+		p += idlen;
+	}
+	*p++ = '}';
+	SET_VARSIZE(result, (p - VARDATA(result)) + VARHDRSZ);
+	return PointerGetDatum(result);
+}
+
+/*
+ * Write the pending log rows and the change of heads since the last flush
+ * (one statement), then start a new batch.
+ */
+static void
+flush_pending(SvGraph *graph, PendingLog *pending)
+{
+	bool	   *was = palloc0(sizeof(bool) * Max(graph->nrevs, 1));
+	bool	   *is = palloc0(sizeof(bool) * Max(graph->nrevs, 1));
+	int		   *removed = palloc(sizeof(int) * Max(graph->nrevs, 1));
+	int		   *added = palloc(sizeof(int) * Max(graph->nrevs, 1));
+	int			nremoved = 0,
+				nadded = 0;
+
+	if (pending->n == 0)
+		return;
+	for (int i = 0; i < pending->nflushed_heads; i++)
+		was[pending->flushed_heads[i]] = true;
+	for (int i = 0; i < graph->ncurrent; i++)
+	{
+		is[graph->current[i]] = true;
+		if (!was[graph->current[i]])
+			added[nadded++] = graph->current[i];
+	}
+	for (int i = 0; i < pending->nflushed_heads; i++)
+		if (!is[pending->flushed_heads[i]])
+			removed[nremoved++] = pending->flushed_heads[i];
+
+	catalog_record_steps(pending->n, pending->revision, pending->operation,
+						 pending->heads_before, pending->heads_after,
+						 pending->started_at, pending->elapsed,
+						 pending->checksum, pending->checksum_null,
+						 pending->up, ids_array(graph, removed, nremoved),
+						 ids_array(graph, added, nadded));
+
+	memcpy(pending->flushed_heads, graph->current,
+		   sizeof(int) * graph->ncurrent);
+	pending->nflushed_heads = graph->ncurrent;
+	pending->n = 0;
+	pfree(was);
+	pfree(is);
+	pfree(removed);
+	pfree(added);
+	MemoryContextReset(pending->cxt);
+}
+
+/*
  * run_plan
  *		Execute a plan step by step, recording each step and putting its
  *		result row into tupstore (when there is one).
@@ -441,6 +542,8 @@ run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
 	int		   *added;
 	PlanErrorContext ctx;
 	ErrorContextCallback errcb;
+	PendingLog	pending;
+	int			size = Max(graph->nrevs, 1);
 
 	if (plan->nsteps == 0)
 		return;
@@ -456,26 +559,39 @@ run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
 	error_context_stack = &errcb;
 
 	sql = catalog_fetch_sql(graph, plan);
-	/* graph->current must have room for every revision as a head */
-	graph->current = repalloc(graph->current,
-							  sizeof(int) * Max(graph->nrevs, 1));
-	removed = palloc(sizeof(int) * Max(graph->nrevs, 1));
-	added = palloc(sizeof(int) * Max(graph->nrevs, 1));
+	removed = palloc(sizeof(int) * size);
+	added = palloc(sizeof(int) * size);
 
+	memset(&pending, 0, sizeof(pending));
+	pending.revision = palloc(sizeof(Datum) * plan->nsteps);
+	pending.operation = palloc(sizeof(Datum) * plan->nsteps);
+	pending.heads_before = palloc(sizeof(Datum) * plan->nsteps);
+	pending.heads_after = palloc(sizeof(Datum) * plan->nsteps);
+	pending.started_at = palloc(sizeof(Datum) * plan->nsteps);
+	pending.elapsed = palloc(sizeof(Datum) * plan->nsteps);
+	pending.checksum = palloc(sizeof(Datum) * plan->nsteps);
+	pending.checksum_null = palloc(sizeof(bool) * plan->nsteps);
+	pending.up = palloc(sizeof(bool) * plan->nsteps);
+	pending.flushed_heads = palloc(sizeof(int) * size);
+	memcpy(pending.flushed_heads, graph->current,
+		   sizeof(int) * graph->ncurrent);
+	pending.nflushed_heads = graph->ncurrent;
+	pending.cxt = AllocSetContextCreate(CurrentMemoryContext,
+										"schemaver pending log",
+										ALLOCSET_DEFAULT_SIZES);
 	stepcxt = AllocSetContextCreate(CurrentMemoryContext, "schemaver step",
 									ALLOCSET_DEFAULT_SIZES);
+
 	for (int i = 0; i < plan->nsteps; i++)
 	{
 		SvStep	   *step = &plan->steps[i];
 		SvRevision *r = &graph->revs[step->rev];
 		const char *opname = run_operation_name(step->op);
 		TimestampTz started;
-		ArrayType  *before;
 		int			nremoved,
 					nadded;
 		Interval   *elapsed;
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
+		int			k = pending.n;
 
 		CHECK_FOR_INTERRUPTS();
 		ctx.step = i;
@@ -491,36 +607,53 @@ run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
 					(errmsg("%s %s", opname, run_step_arrow(graph, step))));
 
 		started = GetCurrentTimestamp();
-		before = ids_array(graph, graph->current, graph->ncurrent);
 		if (sql[i] != NULL)
 			run_revision_sql(r->id, opname, sql[i]);
 
+		/* the log row, kept until the flush */
+		MemoryContextSwitchTo(pending.cxt);
+		pending.heads_before[k] = heads_literal(graph);
 		apply_step_to_state(graph, step, removed, &nremoved, added, &nadded);
+		pending.heads_after[k] = heads_literal(graph);
 		elapsed = palloc0(sizeof(Interval));
 		elapsed->time = GetCurrentTimestamp() - started;
+		pending.revision[k] = CStringGetTextDatum(r->id);
+		pending.operation[k] = CStringGetTextDatum(opname);
+		pending.started_at[k] = TimestampTzGetDatum(started);
+		pending.elapsed[k] = IntervalPGetDatum(elapsed);
+		pending.checksum_null[k] = (step->op == SV_OP_STAMP_DOWN);
+		pending.up[k] = (step->op == SV_OP_UPGRADE ||
+						 step->op == SV_OP_STAMP_UP);
+		pending.checksum[k] = pending.checksum_null[k] ? (Datum) 0
+			: CStringGetTextDatum(r->checksum);
+		pending.n++;
+		MemoryContextSwitchTo(stepcxt);
 
-		catalog_record_step(r->id, opname, before,
-							ids_array(graph, graph->current, graph->ncurrent),
-							ids_array(graph, removed, nremoved),
-							ids_array(graph, added, nadded),
-							started, elapsed,
-							step->op == SV_OP_STAMP_DOWN ? NULL : r->checksum);
-
-		values[0] = CStringGetTextDatum(r->id);
-		values[1] = CStringGetTextDatum(opname);
-		if (r->message)
-			values[2] = CStringGetTextDatum(r->message);
-		else
-			nulls[2] = true;
-		values[3] = IntervalPGetDatum(elapsed);
 		if (tupstore)
+		{
+			Datum		values[4];
+			bool		nulls[4] = {false, false, false, false};
+
+			values[0] = pending.revision[k];
+			values[1] = pending.operation[k];
+			if (r->message)
+				values[2] = CStringGetTextDatum(r->message);
+			else
+				nulls[2] = true;
+			values[3] = pending.elapsed[k];
 			tuplestore_putvalues(tupstore, tupdesc, values, nulls);
+		}
 
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(stepcxt);
 		if (stepwise)
+		{
+			flush_pending(graph, &pending);
 			SPI_commit();
+		}
 	}
+	flush_pending(graph, &pending);
 	MemoryContextDelete(stepcxt);
+	MemoryContextDelete(pending.cxt);
 	error_context_stack = errcb.previous;
 }

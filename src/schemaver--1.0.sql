@@ -64,15 +64,46 @@ CREATE TABLE schemaver.log (
 
 CREATE INDEX log_revision_idx ON schemaver.log (revision, id);
 
+/*
+ * The applied set, one row per applied revision, with the log entry's time
+ * and role that applied it (what schemaver_history shows).  schemaver.version
+ * says what is applied; this table, written with the log, says when.
+ */
+CREATE TABLE schemaver.applied (
+    revision   text        NOT NULL PRIMARY KEY
+        REFERENCES schemaver.revision (revision) ON UPDATE RESTRICT ON DELETE RESTRICT,
+    applied_at timestamptz NOT NULL,
+    applied_by name        NOT NULL
+);
+
+COMMENT ON TABLE schemaver.applied IS 'schemaver: when and by whom each applied revision was applied';
+
 COMMENT ON TABLE schemaver.log IS 'schemaver: every upgrade, downgrade and stamp step';
 
 -- pg_dump and pg_restore keep the migration state.
 SELECT pg_catalog.pg_extension_config_dump('schemaver.revision', '');
 SELECT pg_catalog.pg_extension_config_dump('schemaver.version', '');
 SELECT pg_catalog.pg_extension_config_dump('schemaver.log', '');
+SELECT pg_catalog.pg_extension_config_dump('schemaver.applied', '');
 SELECT pg_catalog.pg_extension_config_dump('schemaver.log_id_seq', '');
 
-REVOKE ALL ON TABLE schemaver.revision, schemaver.version, schemaver.log FROM PUBLIC;
+REVOKE ALL ON TABLE schemaver.revision, schemaver.version, schemaver.log, schemaver.applied FROM PUBLIC;
+
+/*
+ * Each backend caches the revision graph between calls; any change to the
+ * revisions (schemaver_add_revision, a restore, a repair by hand) makes the
+ * caches stale.
+ */
+CREATE FUNCTION schemaver.invalidate_graph()
+RETURNS trigger
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'schemaver_invalidate_graph';
+
+REVOKE ALL ON FUNCTION schemaver.invalidate_graph() FROM PUBLIC;
+
+CREATE TRIGGER invalidate_graph
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON schemaver.revision
+    FOR EACH STATEMENT EXECUTE FUNCTION schemaver.invalidate_graph();
 REVOKE ALL ON SEQUENCE schemaver.log_id_seq FROM PUBLIC;
 
 /* ---------- Registering ---------- */

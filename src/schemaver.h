@@ -23,6 +23,7 @@
 #include "funcapi.h"
 #include "nodes/pg_list.h"
 #include "utils/array.h"
+#include "utils/rel.h"
 #include "utils/tuplestore.h"
 #include "utils/timestamp.h"
 
@@ -145,19 +146,21 @@ typedef enum SvDirection
 } SvDirection;
 
 /* catalog.c */
+extern void catalog_init(void);
+extern void catalog_invalidate(Relation rel);
 extern Oid	catalog_schema_oid(bool missing_ok);
 extern SvGraph *catalog_load_graph(void);
 extern SvGraph *catalog_load_graph_problems(List **problems, bool fresh);
 extern void catalog_check_checksums(List **problems);
+extern void catalog_check_applied(SvGraph *graph, List **problems);
 extern bool catalog_snapshot_is_current(void);
 extern char **catalog_fetch_sql(SvGraph *graph, SvPlan *plan);
-extern void catalog_record_step(const char *revision, const char *operation,
-								ArrayType *heads_before,
-								ArrayType *heads_after,
-								ArrayType *removed_heads,
-								ArrayType *added_heads,
-								TimestampTz started_at, Interval *elapsed,
-								const char *checksum);
+extern void catalog_record_steps(int n, Datum *revision, Datum *operation,
+								 Datum *heads_before, Datum *heads_after,
+								 Datum *started_at, Datum *elapsed,
+								 Datum *checksum, bool *checksum_null,
+								 bool *up, ArrayType *removed_heads,
+								 ArrayType *added_heads);
 extern bool catalog_insert_revision(Datum *values, bool *nulls);
 extern bool catalog_get_checksum(const char *revision, char **checksum);
 extern void catalog_update_revision(Datum *values, bool *nulls);
@@ -165,8 +168,9 @@ extern void catalog_last_applied(SvGraph *graph, TimestampTz *applied_at,
 								 char **applied_by, bool *found);
 
 /* graph.c */
-extern SvGraph *graph_build(SvRevision *revs, int nrevs, char **current,
-							int ncurrent, List **problems);
+extern SvGraph *graph_build(SvRevision *revs, int nrevs, List **problems);
+extern void graph_set_current(SvGraph *graph, char **current, int ncurrent,
+							  List **problems);
 extern void graph_check_usable(List *problems);
 extern int	graph_find(SvGraph *graph, const char *id);
 extern int	graph_heads(SvGraph *graph, int **heads);
@@ -218,8 +222,8 @@ extern void inspect_heads(SvGraph *graph, Tuplestorestate *tupstore,
 						  TupleDesc tupdesc);
 extern void inspect_history(SvGraph *graph, Tuplestorestate *tupstore,
 							TupleDesc tupdesc);
-extern void inspect_verify(List *problems, Tuplestorestate *tupstore,
-						   TupleDesc tupdesc);
+extern void inspect_verify(SvGraph *graph, List *problems,
+						   Tuplestorestate *tupstore, TupleDesc tupdesc);
 
 /* script.c (it shares run.c's bookkeeping of heads, defined in run.c) */
 extern void apply_step_to_state(SvGraph *graph, SvStep *step,

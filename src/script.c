@@ -13,7 +13,8 @@
  * The script is meant for "psql -X -v ON_ERROR_STOP=1 -f script.sql" and is
  * one transaction:
  *
- *	\set ON_ERROR_STOP on
+ *	\set ON_ERROR_STOP on, \set ON_ERROR_ROLLBACK off (so that the first
+ *		error stops psql, and leaves the transaction failed)
  *	BEGIN ISOLATION LEVEL READ COMMITTED;
  *	DO block: take schemaver's lock, then check that the current heads and
  *		the checksums of the revisions to run are the ones the script was
@@ -296,7 +297,8 @@ make_script(const char *call, const char *target, SvDirection direction,
 									r->message ? r->message : ""));
 		}
 	}
-	appendStringInfoString(&buf, "\n\\set ON_ERROR_STOP on\n\n"
+	appendStringInfoString(&buf, "\n\\set ON_ERROR_STOP on\n"
+						   "\\set ON_ERROR_ROLLBACK off\n\n"
 						   "BEGIN ISOLATION LEVEL READ COMMITTED;\n\n");
 	appendStringInfoString(&buf, guard.data);
 	appendStringInfoString(&buf, body.data);
@@ -437,9 +439,17 @@ check_step_sql(const char *revision, const char *operation, const char *sql,
 			break;
 		case PSQL_VARIABLE:
 			{
+				/* show :name, :'name', :"name" or :{?name} as written */
+				char		opener = sql[where + 1];
 				int			len = 1;
 
+				if (opener == '\'' || opener == '"' || opener == '{')
+					len += (opener == '{' ? 2 : 1);
 				while (len < 64 && IS_VARIABLE_CHAR(sql[where + len]))
+					len++;
+				if ((opener == '\'' || opener == '"') && sql[where + len] == opener)
+					len++;
+				else if (opener == '{' && sql[where + len] == '}')
 					len++;
 				ereport(ERROR,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -915,9 +925,9 @@ append_guard(StringInfo buf, SvGraph *graph, SvPlan *plan)
 
 	tag = choose_dollar_tag(body.data, "schemaver_guard");
 	appendStringInfoString(buf,
-						   "-- Guard: take schemaver's lock (the one schemaver_upgrade() takes), then\n"
-						   "-- stop, changing nothing, unless the database is still at the state this\n"
-						   "-- script was generated from.\n");
+						   "-- Guard: take schemaver's lock, as the online call does, then stop,\n"
+						   "-- changing nothing, unless the database is still at the state this script\n"
+						   "-- was generated from.\n");
 	appendStringInfo(buf, "DO %s%s%s;\n", tag, body.data, tag);
 }
 
@@ -1036,6 +1046,15 @@ append_step(StringInfo buf, SvGraph *graph, SvPlan *plan, int i,
 							 quote_literal_cstr(graph->revs[added[j]].id));
 		appendStringInfoString(buf, ";\n");
 	}
+	if (step->op == SV_OP_UPGRADE)
+		appendStringInfo(buf,
+						 "INSERT INTO schemaver.applied (revision, applied_at, applied_by)\n"
+						 "SELECT %s, pg_catalog.to_timestamp(:'" SCRIPT_VAR_PREFIX "started'), CURRENT_USER;\n",
+						 quote_literal_cstr(r->id));
+	else
+		appendStringInfo(buf,
+						 "DELETE FROM schemaver.applied WHERE revision OPERATOR(pg_catalog.=) %s;\n",
+						 quote_literal_cstr(r->id));
 	appendStringInfoString(buf,
 						   "INSERT INTO schemaver.log (revision, operation, heads_before, heads_after,\n"
 						   "                           started_at, elapsed, performed_by, checksum)\n");
