@@ -359,21 +359,21 @@ catalog_invalidate(Relation rel)
 }
 
 /*
- * catalog_load_graph
- *		The graph for a function that moves along it, after taking the lock:
- *		any problem of the graph is an error.
+ * catalog_graph
+ *		The graph, placed on the database's current state, from the cache.
+ *		Problems are appended to *problems, not raised.
  *
  * The shape of the graph is cached for the life of the backend and rebuilt
  * only when schemaver.revision has changed since, so that a call with
- * nothing to do does not read and rebuild thousands of revisions.  The
- * version rows are read at every call.  Invalidations are accepted after
- * the lock is ours, so the cache reflects every registration committed
- * before we got it.
+ * nothing to do does not read and rebuild thousands of revisions.  It is
+ * always built from a fresh snapshot, after accepting invalidations, so it
+ * is never older than what this backend knows to be committed.  The version
+ * rows are read at every call, with a fresh snapshot when fresh (a caller
+ * that has just taken the lock) or the statement's.
  */
 SvGraph *
-catalog_load_graph(void)
+catalog_graph(bool fresh, List **problems)
 {
-	List	   *problems = NIL;
 	Oid			relid;
 
 	AcceptInvalidationMessages();
@@ -395,10 +395,24 @@ catalog_load_graph(void)
 		MemoryContextSwitchTo(old);
 		graph_cache_valid = true;
 	}
-	problems = list_copy(graph_cache_problems);
-	load_version(graph_cache, &problems, true);
-	graph_check_usable(problems);
+	*problems = list_concat(*problems, graph_cache_problems);
+	load_version(graph_cache, problems, fresh);
 	return graph_cache;
+}
+
+/*
+ * catalog_load_graph
+ *		The graph for a function that moves along it, after taking the lock:
+ *		any problem of the graph is an error.
+ */
+SvGraph *
+catalog_load_graph(void)
+{
+	List	   *problems = NIL;
+	SvGraph    *graph = catalog_graph(true, &problems);
+
+	graph_check_usable(problems);
+	return graph;
 }
 
 /*

@@ -14,6 +14,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "nodes/parsenodes.h"
@@ -43,6 +44,7 @@ static char *text_arg(FunctionCallInfo fcinfo, int argno, const char *argname,
 					  bool required);
 static ArrayType *array_arg(FunctionCallInfo fcinfo, int argno);
 static Datum add_revision(FunctionCallInfo fcinfo, ArrayType *parents);
+static SvGraph *inspect_graph(List **problems);
 static Datum move(FunctionCallInfo fcinfo, const char *target,
 				  SvDirection direction, const char *funcname);
 static void move_stepwise(FunctionCallInfo fcinfo, const char *target,
@@ -217,6 +219,20 @@ schemaver_stamp(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The graph for a read-only function.  In READ COMMITTED the cached graph
+ * serves (it is never older than the statement's snapshot); a transaction
+ * that reads from one snapshot for its whole life gets a graph read from
+ * that snapshot, so that what it shows is consistent.
+ */
+static SvGraph *
+inspect_graph(List **problems)
+{
+	if (IsolationUsesXactSnapshot())
+		return catalog_load_graph_problems(problems, false);
+	return catalog_graph(false, problems);
+}
+
+/*
  * Shared body of the read-only set-returning functions.
  */
 typedef void (*InspectFn) (SvGraph *graph, Tuplestorestate *tupstore,
@@ -231,7 +247,7 @@ inspect(FunctionCallInfo fcinfo, InspectFn fn, bits32 srf_flags)
 
 	InitMaterializedSRF(fcinfo, srf_flags);
 	SPI_connect();
-	graph = catalog_load_graph_problems(&problems, false);
+	graph = inspect_graph(&problems);
 	fn(graph, rsinfo->setResult, rsinfo->setDesc);
 	SPI_finish();
 	return (Datum) 0;
@@ -268,7 +284,7 @@ schemaver_verify(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
-	graph = catalog_load_graph_problems(&problems, false);
+	graph = inspect_graph(&problems);
 	inspect_verify(graph, problems, rsinfo->setResult, rsinfo->setDesc);
 	SPI_finish();
 	return (Datum) 0;

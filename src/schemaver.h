@@ -150,6 +150,7 @@ extern void catalog_init(void);
 extern void catalog_invalidate(Relation rel);
 extern Oid	catalog_schema_oid(bool missing_ok);
 extern SvGraph *catalog_load_graph(void);
+extern SvGraph *catalog_graph(bool fresh, List **problems);
 extern SvGraph *catalog_load_graph_problems(List **problems, bool fresh);
 extern void catalog_check_checksums(List **problems);
 extern void catalog_check_applied(SvGraph *graph, List **problems);
