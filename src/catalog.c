@@ -134,8 +134,9 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 	[Q_FINGERPRINT] = {
 		"SELECT pg_catalog.concat_ws('/',"
 		" (SELECT pg_catalog.max(l.id) FROM schemaver.log l),"
-		" (SELECT pg_catalog.count(*) FROM schemaver.revision r),"
-		" (SELECT pg_catalog.max(r.registered_at) FROM schemaver.revision r),"
+		" (SELECT pg_catalog.md5(pg_catalog.string_agg(r.revision"
+		"   OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) r.checksum, ','"
+		"   ORDER BY r.revision COLLATE \"C\")) FROM schemaver.revision r),"
 		" (SELECT pg_catalog.string_agg(v.revision, ',' ORDER BY v.revision)"
 		"   FROM schemaver.version v))",
 		0, {InvalidOid}

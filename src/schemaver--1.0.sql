@@ -37,11 +37,13 @@ COMMENT ON TABLE schemaver.revision IS 'schemaver: registered revisions (the rev
 
 /*
  * The current heads of the applied set, as alembic_version.  No rows: the
- * database is at base.  A head must be a registered revision.
+ * database is at base.  A head must be a registered revision; that is
+ * checked when the graph is loaded (and by schemaver_verify), not by a
+ * foreign key: pg_restore -j loads the tables of an extension in parallel,
+ * in no particular order, and a foreign key between them would fail it.
  */
 CREATE TABLE schemaver.version (
     revision text NOT NULL PRIMARY KEY
-        REFERENCES schemaver.revision (revision) ON UPDATE RESTRICT ON DELETE RESTRICT
 );
 
 COMMENT ON TABLE schemaver.version IS 'schemaver: current heads of the applied set';
@@ -70,8 +72,7 @@ CREATE INDEX log_revision_idx ON schemaver.log (revision, id);
  * says what is applied; this table, written with the log, says when.
  */
 CREATE TABLE schemaver.applied (
-    revision   text        NOT NULL PRIMARY KEY
-        REFERENCES schemaver.revision (revision) ON UPDATE RESTRICT ON DELETE RESTRICT,
+    revision   text        NOT NULL PRIMARY KEY,
     applied_at timestamptz NOT NULL,
     applied_by name        NOT NULL
 );
