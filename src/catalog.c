@@ -23,6 +23,8 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
@@ -44,6 +46,7 @@ typedef enum SvQuery
 	Q_LAST_APPLIED,
 	Q_ALL_CONTENT,
 	Q_FINGERPRINT,
+	Q_REPAIR_LOG_SEQ,
 	Q_COUNT
 } SvQuery;
 
@@ -128,7 +131,14 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 		"SELECT r.revision, r.down_revision, r.depends_on, r.branch_labels,"
 		" r.message, r.upgrade_sql, r.downgrade_sql, r.checksum"
 		" FROM schemaver.revision r"
-		" ORDER BY r.revision COLLATE \"C\"",
+		" ORDER BY r.revision COLLATE pg_catalog.\"C\"",
+		0, {InvalidOid}
+	},
+	[Q_REPAIR_LOG_SEQ] = {
+		"SELECT pg_catalog.setval(CAST('schemaver.log_id_seq' AS pg_catalog.regclass), m.id)"
+		" FROM (SELECT pg_catalog.max(l.id) AS id FROM schemaver.log l) m"
+		" WHERE m.id OPERATOR(pg_catalog.>) COALESCE(pg_catalog.pg_sequence_last_value("
+		"  CAST('schemaver.log_id_seq' AS pg_catalog.regclass)), 0)",
 		0, {InvalidOid}
 	},
 	[Q_FINGERPRINT] = {
@@ -136,7 +146,7 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 		" (SELECT pg_catalog.max(l.id) FROM schemaver.log l),"
 		" (SELECT pg_catalog.md5(pg_catalog.string_agg(r.revision"
 		"   OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) r.checksum, ','"
-		"   ORDER BY r.revision COLLATE \"C\")) FROM schemaver.revision r),"
+		"   ORDER BY r.revision COLLATE pg_catalog.\"C\")) FROM schemaver.revision r),"
 		" (SELECT pg_catalog.string_agg(v.revision, ',' ORDER BY v.revision)"
 		"   FROM schemaver.version v))",
 		0, {InvalidOid}
@@ -203,8 +213,10 @@ execute(SvQuery which, Datum *values, const char *nulls, bool read_only,
 }
 
 /*
- * A text[] datum as a palloc'd array of C strings (NULL elements, which the
- * table's callers never store, become NULL pointers).
+ * A text[] datum as a palloc'd array of C strings.  A NULL element (which
+ * the table's checks refuse, but a damaged catalog might hold) becomes an
+ * empty string: no revision has that id, so the graph reports it as a
+ * problem instead of tripping over it.
  */
 static char **
 text_array_to_cstrings(Datum d, int *n)
@@ -223,7 +235,7 @@ text_array_to_cstrings(Datum d, int *n)
 					  &elems, &isnull, n);
 	result = palloc(sizeof(char *) * *n);
 	for (int i = 0; i < *n; i++)
-		result[i] = isnull[i] ? NULL : TextDatumGetCString(elems[i]);
+		result[i] = isnull[i] ? pstrdup("") : TextDatumGetCString(elems[i]);
 	pfree(elems);
 	pfree(isnull);
 	return result;
@@ -379,6 +391,15 @@ catalog_graph(bool fresh, List **problems)
 
 	AcceptInvalidationMessages();
 	relid = get_relname_relid("revision", catalog_schema_oid(false));
+
+	/*
+	 * The cache may have been filled by another role of this backend: the
+	 * caller must be allowed to read the revisions it would otherwise read.
+	 */
+	if (OidIsValid(relid) &&
+		pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(relid));
+
 	if (!graph_cache_valid || relid != graph_cache_relid)
 	{
 		MemoryContext old;
@@ -536,6 +557,12 @@ catalog_record_steps(int n, Datum *revision, Datum *operation,
 												-1, false, TYPALIGN_INT));
 	values[10] = PointerGetDatum(construct_array(applied, napplied, TEXTOID,
 												 -1, false, TYPALIGN_INT));
+	/*
+	 * Sequence changes are not transactional and revision SQL can reach
+	 * setval(): make sure the log's sequence is past the rows it holds.
+	 */
+	execute(Q_REPAIR_LOG_SEQ, NULL, NULL, false, 0);
+
 	values[11] = PointerGetDatum(construct_array(applied_at, napplied,
 												 TIMESTAMPTZOID,
 												 sizeof(TimestampTz),

@@ -7,9 +7,10 @@
  * guard_leave_revision), these refuse, with a clean error:
  *
  *	- dropping or altering the schemaver extension, its schema, its tables,
- *	  or its functions (object_access_hook), and DDL aimed at its tables
- *	  that the object access hook does not see (TRUNCATE, COPY FROM, ALTER
- *	  TABLE, CREATE TRIGGER: ProcessUtility_hook);
+ *	  or its functions (object_access_hook), and DDL aimed at them that the
+ *	  object access hook does not see (TRUNCATE, COPY FROM, ALTER TABLE,
+ *	  CREATE TRIGGER, GRANT, objects created in or moved into its schema:
+ *	  ProcessUtility_hook);
  *	- writing to the schemaver tables (ExecutorStart_hook);
  *	- CREATE INDEX CONCURRENTLY, with a hint on what to do instead;
  *	- calling a schemaver function that moves the database
@@ -35,6 +36,7 @@
 #include "catalog/pg_proc.h"
 #include "commands/extension.h"
 #include "executor/executor.h"
+#include "parser/parse_func.h"
 #include "nodes/parsenodes.h"
 #include "tcop/utility.h"
 #include "utils/lsyscache.h"
@@ -59,6 +61,10 @@ static void guard_object_access(ObjectAccessType access, Oid classId,
 								Oid objectId, int subId, void *arg);
 static void refuse(const char *what) pg_attribute_noreturn();
 static void check_rangevar(RangeVar *rv, const char *what);
+static bool names_schemaver(List *names);
+static void check_creation(RangeVar *rv);
+static void check_creation_names(List *names);
+static void check_grant(GrantStmt *grant);
 
 /*
  * guard_install
@@ -153,6 +159,89 @@ check_rangevar(RangeVar *rv, const char *what)
 		refuse(what);
 }
 
+/* Whether a list of schema names (String nodes) names the schemaver schema */
+static bool
+names_schemaver(List *names)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp(strVal(lfirst(lc)), SV_SCHEMA) == 0)
+			return true;
+	return false;
+}
+
+/* Refuse creating a relation or type in the schemaver schema */
+static void
+check_creation(RangeVar *rv)
+{
+	if (rv && rv->schemaname && strcmp(rv->schemaname, SV_SCHEMA) == 0)
+		refuse("create objects in the schemaver schema");
+}
+
+/* The same for objects named by a qualified name list */
+static void
+check_creation_names(List *names)
+{
+	char	   *schema;
+	char	   *name;
+
+	DeconstructQualifiedName(names, &schema, &name);
+	if (schema && strcmp(schema, SV_SCHEMA) == 0)
+		refuse("create objects in the schemaver schema");
+}
+
+/*
+ * Refuse GRANT and REVOKE on the extension's schema, its tables and
+ * sequences, and its functions.
+ */
+static void
+check_grant(GrantStmt *grant)
+{
+	ListCell   *lc;
+
+	if (grant->targtype == ACL_TARGET_ALL_IN_SCHEMA)
+	{
+		if (names_schemaver(grant->objects))
+			refuse("change privileges in the schemaver schema");
+		return;
+	}
+	if (grant->targtype != ACL_TARGET_OBJECT)
+		return;
+	foreach(lc, grant->objects)
+	{
+		Node	   *obj = lfirst(lc);
+
+		switch (grant->objtype)
+		{
+			case OBJECT_TABLE:
+			case OBJECT_SEQUENCE:
+				check_rangevar((RangeVar *) obj,
+							   "change privileges on the schemaver catalog");
+				break;
+			case OBJECT_SCHEMA:
+				if (strcmp(strVal(obj), SV_SCHEMA) == 0)
+					refuse("change privileges on the schemaver schema");
+				break;
+			case OBJECT_FUNCTION:
+			case OBJECT_PROCEDURE:
+			case OBJECT_ROUTINE:
+				{
+					Oid			func = LookupFuncWithArgs(grant->objtype,
+														  (ObjectWithArgs *) obj,
+														  true);
+
+					if (OidIsValid(func) && OidIsValid(guarded_extension) &&
+						getExtensionOfObject(ProcedureRelationId, func) == guarded_extension)
+						refuse("change privileges on the functions of the schemaver extension");
+				}
+				break;
+			default:
+				break;
+		}
+	}
+}
+
 /*
  * ProcessUtility hook: statements that the object access hook does not see,
  * and CREATE INDEX CONCURRENTLY, which PostgreSQL would refuse without
@@ -205,6 +294,68 @@ guard_process_utility(PlannedStmt *pstmt, const char *queryString,
 			case T_RuleStmt:
 				check_rangevar(((RuleStmt *) stmt)->relation,
 							   "create a rule on the schemaver catalog");
+				break;
+			case T_DropStmt:
+				{
+					DropStmt   *drop = (DropStmt *) stmt;
+					ListCell   *lc;
+
+					if (drop->removeType == OBJECT_EXTENSION)
+						foreach(lc, drop->objects)
+							if (strcmp(strVal(lfirst(lc)), "schemaver") == 0)
+								refuse("drop the schemaver extension");
+				}
+				break;
+			case T_GrantStmt:
+				check_grant((GrantStmt *) stmt);
+				break;
+			case T_AlterDefaultPrivilegesStmt:
+				{
+					ListCell   *lc;
+
+					foreach(lc, ((AlterDefaultPrivilegesStmt *) stmt)->options)
+					{
+						DefElem    *opt = lfirst_node(DefElem, lc);
+
+						if (strcmp(opt->defname, "schemas") == 0 &&
+							names_schemaver((List *) opt->arg))
+							refuse("change privileges in the schemaver schema");
+					}
+				}
+				break;
+			case T_CreateStmt:
+				check_creation(((CreateStmt *) stmt)->relation);
+				break;
+			case T_ViewStmt:
+				check_creation(((ViewStmt *) stmt)->view);
+				break;
+			case T_CreateTableAsStmt:
+				check_creation(((CreateTableAsStmt *) stmt)->into->rel);
+				break;
+			case T_CreateSeqStmt:
+				check_creation(((CreateSeqStmt *) stmt)->sequence);
+				break;
+			case T_CompositeTypeStmt:
+				check_creation(((CompositeTypeStmt *) stmt)->typevar);
+				break;
+			case T_CreateFunctionStmt:
+				check_creation_names(((CreateFunctionStmt *) stmt)->funcname);
+				break;
+			case T_CreateEnumStmt:
+				check_creation_names(((CreateEnumStmt *) stmt)->typeName);
+				break;
+			case T_CreateRangeStmt:
+				check_creation_names(((CreateRangeStmt *) stmt)->typeName);
+				break;
+			case T_CreateDomainStmt:
+				check_creation_names(((CreateDomainStmt *) stmt)->domainname);
+				break;
+			case T_DefineStmt:
+				check_creation_names(((DefineStmt *) stmt)->defnames);
+				break;
+			case T_AlterObjectSchemaStmt:
+				if (strcmp(((AlterObjectSchemaStmt *) stmt)->newschema, SV_SCHEMA) == 0)
+					refuse("move objects into the schemaver schema");
 				break;
 			case T_AlterExtensionStmt:
 				if (strcmp(((AlterExtensionStmt *) stmt)->extname, "schemaver") == 0)
@@ -284,9 +435,9 @@ guard_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 		refuse(access == OAT_DROP ? "drop objects of the schemaver catalog"
 			   : access == OAT_POST_CREATE ? "create objects in the schemaver schema"
 			   : "alter the schemaver catalog");
-	if (classId == ProcedureRelationId && access != OAT_POST_CREATE &&
-		OidIsValid(guarded_extension) &&
+	if (classId == ProcedureRelationId && OidIsValid(guarded_extension) &&
 		getExtensionOfObject(ProcedureRelationId, objectId) == guarded_extension)
 		refuse(access == OAT_DROP ? "drop functions of the schemaver extension"
+			   : access == OAT_POST_CREATE ? "replace functions of the schemaver extension"
 			   : "alter functions of the schemaver extension");
 }

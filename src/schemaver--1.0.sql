@@ -12,7 +12,9 @@ REVOKE ALL ON SCHEMA schemaver FROM PUBLIC;
 /*
  * One row per registered revision.  The shape checks here repeat the ones
  * schemaver_add_revision makes, so that a hand-written row cannot break the
- * graph loader either.
+ * graph loader either: each array of ids or labels has one dimension, no
+ * NULL, and elements matching ^[A-Za-z0-9_]{1,63}$ other than head, heads
+ * and base (ids contain no comma, so the joined array can be matched).
  */
 CREATE TABLE schemaver.revision (
     revision      text        NOT NULL PRIMARY KEY
@@ -28,9 +30,30 @@ CREATE TABLE schemaver.revision (
     checksum      text        NOT NULL,
     registered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     registered_by name        NOT NULL DEFAULT CURRENT_USER,
-    CONSTRAINT revision_arrays_one_dimensional
-        CHECK (pg_catalog.array_ndims(down_revision) IS NOT DISTINCT FROM 1
-                   OR down_revision OPERATOR(pg_catalog.=) '{}'::text[])
+    CONSTRAINT revision_down_revision_valid CHECK (
+        COALESCE(pg_catalog.array_ndims(down_revision), 1) OPERATOR(pg_catalog.=) 1
+        AND pg_catalog.array_position(down_revision, NULL) IS NULL
+        AND (pg_catalog.cardinality(down_revision) OPERATOR(pg_catalog.=) 0
+             OR pg_catalog.array_to_string(down_revision, ',') OPERATOR(pg_catalog.~)
+                '^[A-Za-z0-9_]{1,63}(,[A-Za-z0-9_]{1,63})*$')
+        AND NOT pg_catalog.lower(pg_catalog.array_to_string(down_revision, ',')) OPERATOR(pg_catalog.~)
+            '(^|,)(head|heads|base)(,|$)'),
+    CONSTRAINT revision_depends_on_valid CHECK (
+        COALESCE(pg_catalog.array_ndims(depends_on), 1) OPERATOR(pg_catalog.=) 1
+        AND pg_catalog.array_position(depends_on, NULL) IS NULL
+        AND (pg_catalog.cardinality(depends_on) OPERATOR(pg_catalog.=) 0
+             OR pg_catalog.array_to_string(depends_on, ',') OPERATOR(pg_catalog.~)
+                '^[A-Za-z0-9_]{1,63}(,[A-Za-z0-9_]{1,63})*$')
+        AND NOT pg_catalog.lower(pg_catalog.array_to_string(depends_on, ',')) OPERATOR(pg_catalog.~)
+            '(^|,)(head|heads|base)(,|$)'),
+    CONSTRAINT revision_branch_labels_valid CHECK (
+        COALESCE(pg_catalog.array_ndims(branch_labels), 1) OPERATOR(pg_catalog.=) 1
+        AND pg_catalog.array_position(branch_labels, NULL) IS NULL
+        AND (pg_catalog.cardinality(branch_labels) OPERATOR(pg_catalog.=) 0
+             OR pg_catalog.array_to_string(branch_labels, ',') OPERATOR(pg_catalog.~)
+                '^[A-Za-z0-9_]{1,63}(,[A-Za-z0-9_]{1,63})*$')
+        AND NOT pg_catalog.lower(pg_catalog.array_to_string(branch_labels, ',')) OPERATOR(pg_catalog.~)
+            '(^|,)(head|heads|base)(,|$)')
 );
 
 COMMENT ON TABLE schemaver.revision IS 'schemaver: registered revisions (the revision graph)';

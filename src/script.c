@@ -875,7 +875,7 @@ append_guard(StringInfo buf, SvGraph *graph, SvPlan *plan)
 					 "    PERFORM pg_catalog.pg_advisory_xact_lock(%d, %d);\n\n",
 					 (int32) SV_LOCK_KEY1, (int32) SV_LOCK_KEY2);
 	appendStringInfoString(&body,
-						   "    SELECT COALESCE(pg_catalog.array_agg(v.revision ORDER BY v.revision COLLATE \"C\"), '{}')\n"
+						   "    SELECT COALESCE(pg_catalog.array_agg(v.revision ORDER BY v.revision COLLATE pg_catalog.\"C\"), '{}')\n"
 						   "      INTO heads\n"
 						   "      FROM schemaver.version AS v;\n"
 						   "    IF heads OPERATOR(pg_catalog.<>) ");
