@@ -220,7 +220,17 @@ SELECT stmt, pg_temp.attempt_revision(rev, stmt) FROM (VALUES
   ('rg86', 'CREATE TYPE schemaver.rg_type AS (id int)'),
   ('rg87', 'CREATE TABLE public.rg_moved (id int); ALTER TABLE public.rg_moved SET SCHEMA schemaver'),
   ('rg88', 'CREATE TABLE schemaver.rg_extra (id int)'),
-  ('rg89', 'CREATE VIEW schemaver.rg_extra_view AS SELECT 1 AS one')
+  ('rg89', 'CREATE VIEW schemaver.rg_extra_view AS SELECT 1 AS one'),
+  -- the same through the search_path, and statement kinds named otherwise
+  ('rg90', 'SET search_path = schemaver, public; CREATE TABLE rg_unqualified (id int)'),
+  ('rg91', 'SET search_path = schemaver, public; CREATE FUNCTION rg_unqualified_f() RETURNS int LANGUAGE sql AS $f$SELECT 1$f$'),
+  ('rg92', 'SET search_path = schemaver, public; CREATE VIEW rg_unqualified_v AS SELECT 1 AS one'),
+  ('rg93', 'SET search_path = schemaver, public; CREATE SEQUENCE rg_unqualified_s'),
+  ('rg94', 'SET search_path = schemaver, public; CREATE DOMAIN rg_unqualified_d AS int'),
+  ('rg95', 'SET search_path = schemaver, public; SELECT 1 AS one INTO rg_unqualified_into'),
+  ('rg96', 'CREATE STATISTICS schemaver.rg_stats ON revision, message FROM schemaver.revision'),
+  ('rg97', 'CREATE CONVERSION schemaver.rg_conv FOR ''LATIN1'' TO ''UTF8'' FROM iso8859_1_to_utf8'),
+  ('rg98', 'CREATE OPERATOR FAMILY schemaver.rg_opf USING btree')
 ) AS t(rev, stmt) ORDER BY rev;
 RESET client_min_messages;
 -- the attempts left nothing behind, and the graph cache forgot them

@@ -71,7 +71,8 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 	[Q_FETCH_SQL] = {
 		"SELECT r.revision, r.upgrade_sql, r.downgrade_sql"
 		" FROM schemaver.revision r"
-		" WHERE r.revision OPERATOR(pg_catalog.=) ANY ($1)",
+		" JOIN pg_catalog.unnest($1) AS u(revision)"
+		"  ON r.revision OPERATOR(pg_catalog.=) u.revision",
 		1, {TEXTARRAYOID}
 	},
 	[Q_RECORD_STEPS] = {
@@ -80,7 +81,8 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 		" added AS (INSERT INTO schemaver.version (revision)"
 		"  SELECT pg_catalog.unnest($2)),"
 		" unapplied AS (DELETE FROM schemaver.applied a"
-		"  WHERE a.revision OPERATOR(pg_catalog.=) ANY ($10)),"
+		"  USING pg_catalog.unnest($10) AS u(revision)"
+		"  WHERE a.revision OPERATOR(pg_catalog.=) u.revision),"
 		" applied AS (INSERT INTO schemaver.applied (revision, applied_at, applied_by)"
 		"  SELECT p.revision, p.applied_at, CURRENT_USER"
 		"  FROM ROWS FROM (pg_catalog.unnest($11), pg_catalog.unnest($12))"

@@ -62,6 +62,7 @@ static void guard_object_access(ObjectAccessType access, Oid classId,
 static void refuse(const char *what) pg_attribute_noreturn();
 static void check_rangevar(RangeVar *rv, const char *what);
 static bool names_schemaver(List *names);
+static Oid	creation_namespace(const char *schemaname);
 static void check_creation(RangeVar *rv);
 static void check_creation_names(List *names);
 static void check_grant(GrantStmt *grant);
@@ -171,23 +172,50 @@ names_schemaver(List *names)
 	return false;
 }
 
-/* Refuse creating a relation or type in the schemaver schema */
+/*
+ * The schema an object named so would be created in, or InvalidOid: the
+ * named schema, else the first schema of the search_path.  Unlike the
+ * server's own lookup it raises no error, so that a name the server will
+ * refuse gets the server's own message.
+ */
+static Oid
+creation_namespace(const char *schemaname)
+{
+	List	   *path;
+	Oid			result;
+
+	if (schemaname)
+		return get_namespace_oid(schemaname, true);
+	path = fetch_search_path(false);
+	result = path != NIL ? linitial_oid(path) : InvalidOid;
+	list_free(path);
+	return result;
+}
+
+/*
+ * Refuse creating a relation or type in the schemaver schema, named with
+ * the schema or reached through the search_path.
+ */
 static void
 check_creation(RangeVar *rv)
 {
-	if (rv && rv->schemaname && strcmp(rv->schemaname, SV_SCHEMA) == 0)
+	if (rv && rv->relpersistence != RELPERSISTENCE_TEMP &&
+		OidIsValid(guarded_namespace) &&
+		creation_namespace(rv->schemaname) == guarded_namespace)
 		refuse("create objects in the schemaver schema");
 }
 
-/* The same for objects named by a qualified name list */
+/* The same for objects named by a (possibly qualified) name list */
 static void
 check_creation_names(List *names)
 {
 	char	   *schema;
 	char	   *name;
 
+	if (names == NIL || !OidIsValid(guarded_namespace))
+		return;
 	DeconstructQualifiedName(names, &schema, &name);
-	if (schema && strcmp(schema, SV_SCHEMA) == 0)
+	if (creation_namespace(schema) == guarded_namespace)
 		refuse("create objects in the schemaver schema");
 }
 
@@ -352,6 +380,18 @@ guard_process_utility(PlannedStmt *pstmt, const char *queryString,
 				break;
 			case T_DefineStmt:
 				check_creation_names(((DefineStmt *) stmt)->defnames);
+				break;
+			case T_CreateStatsStmt:
+				check_creation_names(((CreateStatsStmt *) stmt)->defnames);
+				break;
+			case T_CreateConversionStmt:
+				check_creation_names(((CreateConversionStmt *) stmt)->conversion_name);
+				break;
+			case T_CreateOpFamilyStmt:
+				check_creation_names(((CreateOpFamilyStmt *) stmt)->opfamilyname);
+				break;
+			case T_CreateOpClassStmt:
+				check_creation_names(((CreateOpClassStmt *) stmt)->opclassname);
 				break;
 			case T_AlterObjectSchemaStmt:
 				if (strcmp(((AlterObjectSchemaStmt *) stmt)->newschema, SV_SCHEMA) == 0)

@@ -422,10 +422,16 @@ apply_step_to_state(SvGraph *graph, SvStep *step, int *removed, int *nremoved,
 }
 
 /*
+ * In one transaction the bookkeeping is written every FLUSH_BATCH steps, so
+ * that the memory a long call holds for it stays bounded.
+ */
+#define FLUSH_BATCH 1000
+
+/*
  * The log rows of the steps run since the last flush, and the heads at that
- * flush.  In one transaction the bookkeeping is written once, at the end of
- * the plan (one statement, whatever the number of steps); a stepwise walk
- * writes it after each step, before it commits.
+ * flush.  In one transaction the bookkeeping is written at the end of the
+ * plan, or every FLUSH_BATCH steps (one statement per batch); a stepwise
+ * walk writes it after each step, before it commits.
  */
 typedef struct PendingLog
 {
@@ -651,6 +657,8 @@ run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
 			flush_pending(graph, &pending);
 			SPI_commit();
 		}
+		else if (pending.n >= FLUSH_BATCH)
+			flush_pending(graph, &pending);
 	}
 	flush_pending(graph, &pending);
 	MemoryContextDelete(stepcxt);
