@@ -24,6 +24,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -363,14 +364,26 @@ catalog_init(void)
 
 /*
  * catalog_invalidate
- *		Body of the statement trigger on schemaver.revision: tell every
- *		backend (this one at the next command, the others when the change
- *		commits) that its cached graph is stale.
+ *		Body of the statement trigger on schemaver.revision: the cached graph
+ *		of this backend is stale at once, and every other backend's will be
+ *		when the change commits.
+ *
+ * One relcache invalidation per transaction is enough for the other
+ * backends (they see it at commit), and sending one per statement would
+ * make this backend rebuild the relcache entry and re-plan its INSERT at
+ * every schemaver_add_revision of a long registration script.
  */
 void
 catalog_invalidate(Relation rel)
 {
-	CacheInvalidateRelcache(rel);
+	static LocalTransactionId sent_in = InvalidLocalTransactionId;
+
+	graph_cache_valid = false;
+	if (sent_in != MyProc->lxid)
+	{
+		CacheInvalidateRelcache(rel);
+		sent_in = MyProc->lxid;
+	}
 }
 
 /*
@@ -656,7 +669,11 @@ catalog_last_applied(SvGraph *graph, TimestampTz *applied_at,
 		applied_at[idx] = DatumGetTimestampTz(SPI_getbinval(tt->vals[i],
 															tt->tupdesc, 2,
 															&isnull));
-		applied_by[idx] = SPI_getvalue(tt->vals[i], tt->tupdesc, 3);
+		/* a whole NameData, so that it can be returned as a name datum */
+		applied_by[idx] = palloc(sizeof(NameData));
+		memcpy(applied_by[idx],
+			   DatumGetName(SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull)),
+			   sizeof(NameData));
 		found[idx] = true;
 	}
 	SPI_freetuptable(tt);

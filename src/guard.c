@@ -84,17 +84,25 @@ guard_install(void)
 }
 
 /*
+ * guard_prepare
+ *		Note what to protect: the catalog schema and the extension.  Called
+ *		once per call, before its revisions run (a lookup per revision would
+ *		be a catalog scan per revision).
+ */
+void
+guard_prepare(void)
+{
+	guarded_namespace = catalog_schema_oid(true);
+	guarded_extension = get_extension_oid("schemaver", true);
+}
+
+/*
  * guard_enter_revision
- *		Revision SQL starts running: note what to protect.
+ *		Revision SQL starts running.
  */
 void
 guard_enter_revision(void)
 {
-	if (revision_depth == 0)
-	{
-		guarded_namespace = catalog_schema_oid(true);
-		guarded_extension = get_extension_oid("schemaver", true);
-	}
 	revision_depth++;
 }
 
@@ -352,6 +360,7 @@ guard_process_utility(PlannedStmt *pstmt, const char *queryString,
 				}
 				break;
 			case T_CreateStmt:
+			case T_CreateForeignTableStmt:
 				check_creation(((CreateStmt *) stmt)->relation);
 				break;
 			case T_ViewStmt:

@@ -112,8 +112,7 @@ inspect_history(SvGraph *graph, Tuplestorestate *tupstore, TupleDesc tupdesc)
 		if (logged)
 		{
 			values[8] = TimestampTzGetDatum(applied_at[order[k]]);
-			values[9] = DirectFunctionCall1(namein,
-											CStringGetDatum(applied_by[order[k]]));
+			values[9] = NameGetDatum((Name) applied_by[order[k]]);
 		}
 		else
 			nulls[8] = nulls[9] = true;

@@ -565,6 +565,7 @@ run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
 	error_context_stack = &errcb;
 
 	sql = catalog_fetch_sql(graph, plan);
+	guard_prepare();
 	removed = palloc(sizeof(int) * size);
 	added = palloc(sizeof(int) * size);
 

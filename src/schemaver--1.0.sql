@@ -87,7 +87,6 @@ CREATE TABLE schemaver.log (
     checksum     text
 );
 
-CREATE INDEX log_revision_idx ON schemaver.log (revision, id);
 
 /*
  * The applied set, one row per applied revision, with the log entry's time

@@ -233,6 +233,7 @@ extern void apply_step_to_state(SvGraph *graph, SvStep *step,
 
 /* guard.c */
 extern void guard_install(void);
+extern void guard_prepare(void);
 extern void guard_enter_revision(void);
 extern void guard_leave_revision(void);
 extern bool guard_in_revision(void);

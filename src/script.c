@@ -818,20 +818,20 @@ describe_heads(SvGraph *graph, const int *revs, int n)
 	return buf.data;
 }
 
-/* A text[] of revision ids, as ARRAY['a', 'b']::text[] or '{}'::text[] */
+/* A text[] of revision ids, as ARRAY['a', 'b']::pg_catalog.text[] or '{}'::pg_catalog.text[] */
 static void
 append_id_array(StringInfo buf, SvGraph *graph, const int *revs, int n)
 {
 	if (n == 0)
 	{
-		appendStringInfoString(buf, "'{}'::text[]");
+		appendStringInfoString(buf, "'{}'::pg_catalog.text[]");
 		return;
 	}
 	appendStringInfoString(buf, "ARRAY[");
 	for (int i = 0; i < n; i++)
 		appendStringInfo(buf, "%s%s", i ? ", " : "",
 						 quote_literal_cstr(graph->revs[revs[i]].id));
-	appendStringInfoString(buf, "]::text[]");
+	appendStringInfoString(buf, "]::pg_catalog.text[]");
 }
 
 /*
@@ -963,7 +963,7 @@ append_step(StringInfo buf, SvGraph *graph, SvPlan *plan, int i,
 							   "SELECT pg_catalog.extract('epoch', pg_catalog.clock_timestamp()) AS started,\n"
 							   "       pg_catalog.json_object_agg(s.name, COALESCE(pg_catalog.current_setting(s.name, true), '')) AS settings\n"
 							   "  FROM (SELECT p.name FROM pg_catalog.pg_settings AS p\n"
-							   "         WHERE p.context OPERATOR(pg_catalog.=) ANY ('{user,superuser}'::text[])\n"
+							   "         WHERE p.context OPERATOR(pg_catalog.=) ANY ('{user,superuser}'::pg_catalog.text[])\n"
 							   "        UNION VALUES ('role'), ('session_authorization')");
 		foreach(lc, sql->set_names)
 			appendStringInfo(buf, ", (%s)",
@@ -1007,13 +1007,13 @@ append_step(StringInfo buf, SvGraph *graph, SvPlan *plan, int i,
 							   "-- Set back what the revision changed: the role first, then the settings.\n"
 							   "SELECT pg_catalog.count(pg_catalog.set_config(s.name, s.value, false)) AS restored\n"
 							   "  FROM (SELECT j.key, j.value FROM pg_catalog.json_each_text(:'" SCRIPT_VAR_PREFIX "settings') AS j\n"
-							   "         WHERE j.key OPERATOR(pg_catalog.=) ANY ('{session_authorization,role}'::text[])\n"
+							   "         WHERE j.key OPERATOR(pg_catalog.=) ANY ('{session_authorization,role}'::pg_catalog.text[])\n"
 							   "           AND j.value OPERATOR(pg_catalog.<>) pg_catalog.current_setting(j.key)\n"
 							   "         ORDER BY j.key OPERATOR(pg_catalog.=) 'role') AS s (name, value)\n"
 							   "\\gset " SCRIPT_VAR_PREFIX "\n"
 							   "SELECT pg_catalog.count(pg_catalog.set_config(j.key, j.value, false)) AS restored\n"
 							   "  FROM pg_catalog.json_each_text(:'" SCRIPT_VAR_PREFIX "settings') AS j\n"
-							   " WHERE j.key OPERATOR(pg_catalog.<>) ALL ('{session_authorization,role}'::text[])\n"
+							   " WHERE j.key OPERATOR(pg_catalog.<>) ALL ('{session_authorization,role}'::pg_catalog.text[])\n"
 							   "   AND j.value OPERATOR(pg_catalog.<>) COALESCE(pg_catalog.current_setting(j.key, true), '')\n"
 							   "\\gset " SCRIPT_VAR_PREFIX "\n\n");
 	}

@@ -262,7 +262,7 @@ is(state_of('db_script'),    $state_before, 'the version and the log are unchang
 
 my ($merge, $merge_text) = write_script('db_script', "schemaver_upgrade_sql('head')", 'merge');
 like($merge_text,
-	qr/^DELETE FROM schemaver.version WHERE revision OPERATOR\(pg_catalog.=\) ANY \(ARRAY\['006_branch_a', '006_branch_b'\]::text\[\]\);$/m,
+	qr/^DELETE FROM schemaver.version WHERE revision OPERATOR\(pg_catalog.=\) ANY \(ARRAY\['006_branch_a', '006_branch_b'\]::pg_catalog.text\[\]\);$/m,
 	'the merge step removes both heads');
 ($rc, $out, $err) = run_psql_file('db_script', $merge);
 is($rc, 0, 'the script of the merge runs') or diag($err);
