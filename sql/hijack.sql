@@ -227,6 +227,13 @@ SELECT revision FROM schemaver_upgrade('hj5');
 RESET search_path;
 SELECT to_regclass('evil.hj_where') IS NOT NULL AS created_in_evil;
 
+-- The preview scripts are run later, by psql, with whatever search_path the
+-- session has then: they qualify their types and collations too (a cast to
+-- an unqualified "text" would use evil.text above).
+SELECT s ~ '::(text|name|integer|int|bigint|regclass|timestamptz|interval)\M' AS unqualified_cast,
+       s ~ 'COLLATE "' AS unqualified_collation
+  FROM (SELECT schemaver_upgrade_sql('head') || schemaver_downgrade_sql('base') AS s) AS t;
+
 -- The traps work: written without qualification, as a careless extension
 -- might write them, the same kind of queries are caught.
 SET search_path = evil, pg_catalog, public;

@@ -230,7 +230,9 @@ SELECT stmt, pg_temp.attempt_revision(rev, stmt) FROM (VALUES
   ('rg95', 'SET search_path = schemaver, public; SELECT 1 AS one INTO rg_unqualified_into'),
   ('rg96', 'CREATE STATISTICS schemaver.rg_stats ON revision, message FROM schemaver.revision'),
   ('rg97', 'CREATE CONVERSION schemaver.rg_conv FOR ''LATIN1'' TO ''UTF8'' FROM iso8859_1_to_utf8'),
-  ('rg98', 'CREATE OPERATOR FAMILY schemaver.rg_opf USING btree')
+  ('rg98', 'CREATE OPERATOR FAMILY schemaver.rg_opf USING btree'),
+  ('rg99a', 'CREATE FOREIGN DATA WRAPPER rg_fdw; CREATE SERVER rg_srv FOREIGN DATA WRAPPER rg_fdw; CREATE FOREIGN TABLE schemaver.rg_ft (id int) SERVER rg_srv'),
+  ('rg99b', 'CREATE FOREIGN DATA WRAPPER rg_fdw; CREATE SERVER rg_srv FOREIGN DATA WRAPPER rg_fdw; SET search_path = schemaver, public; CREATE FOREIGN TABLE rg_ft (id int) SERVER rg_srv')
 ) AS t(rev, stmt) ORDER BY rev;
 RESET client_min_messages;
 -- the attempts left nothing behind, and the graph cache forgot them

@@ -47,7 +47,6 @@ typedef enum SvQuery
 	Q_LAST_APPLIED,
 	Q_ALL_CONTENT,
 	Q_FINGERPRINT,
-	Q_REPAIR_LOG_SEQ,
 	Q_COUNT
 } SvQuery;
 
@@ -88,9 +87,11 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 		"  SELECT p.revision, p.applied_at, CURRENT_USER"
 		"  FROM ROWS FROM (pg_catalog.unnest($11), pg_catalog.unnest($12))"
 		"   AS p(revision, applied_at))"
-		" INSERT INTO schemaver.log (revision, operation, heads_before,"
+		" INSERT INTO schemaver.log (id, revision, operation, heads_before,"
 		"  heads_after, started_at, elapsed, performed_by, checksum)"
-		" SELECT s.revision, s.operation,"
+		" SELECT GREATEST(pg_catalog.nextval(CAST('schemaver.log_id_seq' AS pg_catalog.regclass)),"
+		"   m.id OPERATOR(pg_catalog.+) s.n),"
+		"  s.revision, s.operation,"
 		"  CAST(s.heads_before AS pg_catalog.text[]),"
 		"  CAST(s.heads_after AS pg_catalog.text[]),"
 		"  s.started_at, s.elapsed, CURRENT_USER, s.checksum"
@@ -98,7 +99,8 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 		"  pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
 		"  pg_catalog.unnest($8), pg_catalog.unnest($9)) WITH ORDINALITY"
 		"  AS s(revision, operation, heads_before, heads_after, started_at,"
-		"       elapsed, checksum, n)"
+		"       elapsed, checksum, n),"
+		"  (SELECT COALESCE(pg_catalog.max(l.id), 0) AS id FROM schemaver.log l) m"
 		" ORDER BY s.n",
 		12, {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
 			TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, INTERVALARRAYOID,
@@ -135,13 +137,6 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 		" r.message, r.upgrade_sql, r.downgrade_sql, r.checksum"
 		" FROM schemaver.revision r"
 		" ORDER BY r.revision COLLATE pg_catalog.\"C\"",
-		0, {InvalidOid}
-	},
-	[Q_REPAIR_LOG_SEQ] = {
-		"SELECT pg_catalog.setval(CAST('schemaver.log_id_seq' AS pg_catalog.regclass), m.id)"
-		" FROM (SELECT pg_catalog.max(l.id) AS id FROM schemaver.log l) m"
-		" WHERE m.id OPERATOR(pg_catalog.>) COALESCE(pg_catalog.pg_sequence_last_value("
-		"  CAST('schemaver.log_id_seq' AS pg_catalog.regclass)), 0)",
 		0, {InvalidOid}
 	},
 	[Q_FINGERPRINT] = {
@@ -521,6 +516,11 @@ catalog_fetch_sql(SvGraph *graph, SvPlan *plan)
  *		schemaver.log, in order.  The arrays hold one element per step;
  *		heads_before and heads_after are text[] literals, up says whether the
  *		step applied its revision.
+ *
+ * Log ids come from the log's sequence, but never below the rows already
+ * there: sequence changes are not transactional and revision SQL can reach
+ * setval(), and this way a sequence set back costs nothing but a gap,
+ * without needing more than USAGE on it.
  */
 void
 catalog_record_steps(int n, Datum *revision, Datum *operation,
@@ -572,12 +572,6 @@ catalog_record_steps(int n, Datum *revision, Datum *operation,
 												-1, false, TYPALIGN_INT));
 	values[10] = PointerGetDatum(construct_array(applied, napplied, TEXTOID,
 												 -1, false, TYPALIGN_INT));
-	/*
-	 * Sequence changes are not transactional and revision SQL can reach
-	 * setval(): make sure the log's sequence is past the rows it holds.
-	 */
-	execute(Q_REPAIR_LOG_SEQ, NULL, NULL, false, 0);
-
 	values[11] = PointerGetDatum(construct_array(applied_at, napplied,
 												 TIMESTAMPTZOID,
 												 sizeof(TimestampTz),

@@ -402,6 +402,10 @@ guard_process_utility(PlannedStmt *pstmt, const char *queryString,
 			case T_CreateOpClassStmt:
 				check_creation_names(((CreateOpClassStmt *) stmt)->opclassname);
 				break;
+			case T_ImportForeignSchemaStmt:
+				if (strcmp(((ImportForeignSchemaStmt *) stmt)->local_schema, SV_SCHEMA) == 0)
+					refuse("create objects in the schemaver schema");
+				break;
 			case T_AlterObjectSchemaStmt:
 				if (strcmp(((AlterObjectSchemaStmt *) stmt)->newschema, SV_SCHEMA) == 0)
 					refuse("move objects into the schemaver schema");
