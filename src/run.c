@@ -46,18 +46,9 @@ typedef struct PlanErrorContext
 	const char *revision;
 } PlanErrorContext;
 
-/* What the error context callback needs to say where we are */
-typedef struct RunErrorContext
-{
-	const char *revision;
-	const char *operation;
-	const char *sql;
-	int			statement;		/* 1-based; 0 while splitting */
-} RunErrorContext;
 
 static LOCKTAG lock_tag(void);
 static void check_snapshot_after_lock(void);
-static void run_error_callback(void *arg);
 static void plan_error_callback(void *arg);
 static void run_revision_sql(const char *revision, const char *operation,
 							 const char *sql);
@@ -191,15 +182,17 @@ run_step_arrow(SvGraph *graph, SvStep *step)
 }
 
 /*
- * Error context: which revision, and which statement of it, was running.  A
+ * run_revision_error_callback
+ *		Error context: which revision, and which statement of it, was running
+ *		(script.c uses it too, while it checks a revision for a script).  A
  * syntax error found while splitting the SQL gets its position moved into
  * the revision's text (as SPI does for its own queries), so that psql shows
  * the right line.
  */
-static void
-run_error_callback(void *arg)
+void
+run_revision_error_callback(void *arg)
 {
-	RunErrorContext *ctx = (RunErrorContext *) arg;
+	SvRevisionErrorContext *ctx = (SvRevisionErrorContext *) arg;
 
 	if (ctx->statement == 0)
 	{
@@ -274,7 +267,7 @@ report_spi_failure(int rc)
 static void
 run_revision_sql(const char *revision, const char *operation, const char *sql)
 {
-	RunErrorContext ctx;
+	SvRevisionErrorContext ctx;
 	ErrorContextCallback errcb;
 	List	   *stmts;
 	ListCell   *lc;
@@ -285,7 +278,7 @@ run_revision_sql(const char *revision, const char *operation, const char *sql)
 	ctx.operation = operation;
 	ctx.sql = sql;
 	ctx.statement = 0;
-	errcb.callback = run_error_callback;
+	errcb.callback = run_revision_error_callback;
 	errcb.arg = &ctx;
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;

@@ -192,7 +192,20 @@ extern char *target_relative_steps(int steps);
 extern SvPlan *plan_make(SvGraph *graph, SvDestination *dest,
 						 SvDirection direction);
 
+/*
+ * Where in a revision's SQL an error happened, for the error context that
+ * run.c (running it) and script.c (checking it for a script) both add.
+ */
+typedef struct SvRevisionErrorContext
+{
+	const char *revision;
+	const char *operation;		/* "upgrade", "downgrade" */
+	const char *sql;
+	int			statement;		/* 1-based; 0 while parsing */
+} SvRevisionErrorContext;
+
 /* run.c */
+extern void run_revision_error_callback(void *arg);
 extern void run_lock(void);
 extern void run_lock_session(void);
 extern void run_unlock_session(void);

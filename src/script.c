@@ -109,21 +109,12 @@ typedef struct StepSql
 	List	   *set_names;		/* settings named by top-level SET/RESET */
 } StepSql;
 
-/* Error context while a revision's SQL is parsed and checked */
-typedef struct ScriptErrorContext
-{
-	const char *revision;
-	const char *operation;
-	const char *sql;
-	int			statement;		/* 1-based; 0 while parsing */
-} ScriptErrorContext;
 
 static text *make_script(const char *call, const char *target,
 						 SvDirection direction, const char *online);
 static void check_step_sql(const char *revision, const char *operation,
 						   const char *sql, const char *online,
 						   StepSql *out);
-static void script_error_callback(void *arg);
 static PsqlHazard scan_like_psql(const char *s, bool std_strings, int *where);
 static int	quote_continues(const char *s, int i);
 static int	line_of(const char *s, int offset);
@@ -311,33 +302,6 @@ make_script(const char *call, const char *target, SvDirection direction,
 }
 
 /*
- * Error context while a revision's SQL is checked, worded as run.c words it
- * while running; a syntax error's position is moved into the revision's
- * text.
- */
-static void
-script_error_callback(void *arg)
-{
-	ScriptErrorContext *ctx = (ScriptErrorContext *) arg;
-
-	if (ctx->statement == 0)
-	{
-		int			pos = geterrposition();
-
-		if (pos > 0)
-		{
-			errposition(0);
-			internalerrposition(pos);
-			internalerrquery(ctx->sql);
-		}
-		errcontext("%s SQL of revision \"%s\"", ctx->operation, ctx->revision);
-	}
-	else
-		errcontext("%s of revision \"%s\", statement %d",
-				   ctx->operation, ctx->revision, ctx->statement);
-}
-
-/*
  * check_step_sql
  *		Make sure one revision's SQL can go into the script as it is, and
  *		note what writing it needs.  See the file header for the rules.
@@ -346,7 +310,7 @@ static void
 check_step_sql(const char *revision, const char *operation, const char *sql,
 			   const char *online, StepSql *out)
 {
-	ScriptErrorContext ctx;
+	SvRevisionErrorContext ctx;
 	ErrorContextCallback errcb;
 	List	   *stmts;
 	ListCell   *lc;
@@ -365,7 +329,7 @@ check_step_sql(const char *revision, const char *operation, const char *sql,
 	ctx.operation = operation;
 	ctx.sql = sql;
 	ctx.statement = 0;
-	errcb.callback = script_error_callback;
+	errcb.callback = run_revision_error_callback;
 	errcb.arg = &ctx;
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
