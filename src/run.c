@@ -212,6 +212,26 @@ run_revision_error_callback(void *arg)
 }
 
 /*
+ * run_push_revision_context
+ *		Push the error context of one revision's SQL (popped by the caller,
+ *		or by the error machinery).
+ */
+void
+run_push_revision_context(SvRevisionErrorContext *ctx,
+						  ErrorContextCallback *errcb, const char *revision,
+						  const char *operation, const char *sql)
+{
+	ctx->revision = revision;
+	ctx->operation = operation;
+	ctx->sql = sql;
+	ctx->statement = 0;
+	errcb->callback = run_revision_error_callback;
+	errcb->arg = ctx;
+	errcb->previous = error_context_stack;
+	error_context_stack = errcb;
+}
+
+/*
  * Error context for a whole plan.  A stepwise walk says where it stopped and
  * what stays committed.  In one transaction, running out of lock table
  * space (many tables created or dropped at once) gets a hint that names the
@@ -274,14 +294,7 @@ run_revision_sql(const char *revision, const char *operation, const char *sql)
 	int			nestlevel;
 	MemoryContext cxt = CurrentMemoryContext;
 
-	ctx.revision = revision;
-	ctx.operation = operation;
-	ctx.sql = sql;
-	ctx.statement = 0;
-	errcb.callback = run_revision_error_callback;
-	errcb.arg = &ctx;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
+	run_push_revision_context(&ctx, &errcb, revision, operation, sql);
 
 	stmts = pg_parse_query(sql);
 

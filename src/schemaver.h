@@ -206,6 +206,10 @@ typedef struct SvRevisionErrorContext
 
 /* run.c */
 extern void run_revision_error_callback(void *arg);
+extern void run_push_revision_context(SvRevisionErrorContext *ctx,
+									  ErrorContextCallback *errcb,
+									  const char *revision,
+									  const char *operation, const char *sql);
 extern void run_lock(void);
 extern void run_lock_session(void);
 extern void run_unlock_session(void);

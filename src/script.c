@@ -325,14 +325,7 @@ check_step_sql(const char *revision, const char *operation, const char *sql,
 	if (sql == NULL)
 		return;
 
-	ctx.revision = revision;
-	ctx.operation = operation;
-	ctx.sql = sql;
-	ctx.statement = 0;
-	errcb.callback = run_revision_error_callback;
-	errcb.arg = &ctx;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
+	run_push_revision_context(&ctx, &errcb, revision, operation, sql);
 
 	stmts = pg_parse_query(sql);
 	foreach(lc, stmts)
