@@ -40,8 +40,6 @@ PG_FUNCTION_INFO_V1(schemaver_invalidate_graph);
 
 void		_PG_init(void);
 
-static char *text_arg(FunctionCallInfo fcinfo, int argno, const char *argname,
-					  bool required);
 static ArrayType *array_arg(FunctionCallInfo fcinfo, int argno);
 static Datum add_revision(FunctionCallInfo fcinfo, ArrayType *parents);
 static SvGraph *inspect_graph(List **problems);
@@ -62,12 +60,13 @@ _PG_init(void)
 }
 
 /*
- * A text argument as a C string; NULL is an error when required, else
- * returned as NULL.
+ * sv_text_arg
+ *		A text argument as a C string; NULL is an error when required, else
+ *		returned as NULL.  (script.c's entry points use it too.)
  */
-static char *
-text_arg(FunctionCallInfo fcinfo, int argno, const char *argname,
-		 bool required)
+char *
+sv_text_arg(FunctionCallInfo fcinfo, int argno, const char *argname,
+			bool required)
 {
 	if (PG_ARGISNULL(argno))
 	{
@@ -95,10 +94,10 @@ array_arg(FunctionCallInfo fcinfo, int argno)
 static Datum
 add_revision(FunctionCallInfo fcinfo, ArrayType *parents)
 {
-	char	   *revision = text_arg(fcinfo, 0, "revision", true);
-	char	   *upgrade = text_arg(fcinfo, 2, "upgrade", false);
-	char	   *downgrade = text_arg(fcinfo, 3, "downgrade", false);
-	char	   *message = text_arg(fcinfo, 4, "message", false);
+	char	   *revision = sv_text_arg(fcinfo, 0, "revision", true);
+	char	   *upgrade = sv_text_arg(fcinfo, 2, "upgrade", false);
+	char	   *downgrade = sv_text_arg(fcinfo, 3, "downgrade", false);
+	char	   *message = sv_text_arg(fcinfo, 4, "message", false);
 	char	   *result;
 	text	   *ret;
 
@@ -180,7 +179,7 @@ move(FunctionCallInfo fcinfo, const char *target, SvDirection direction,
 Datum
 schemaver_upgrade(PG_FUNCTION_ARGS)
 {
-	return move(fcinfo, text_arg(fcinfo, 0, "target", true), SV_DIR_UPGRADE,
+	return move(fcinfo, sv_text_arg(fcinfo, 0, "target", true), SV_DIR_UPGRADE,
 				"schemaver_upgrade()");
 }
 
@@ -190,7 +189,7 @@ schemaver_upgrade(PG_FUNCTION_ARGS)
 Datum
 schemaver_downgrade(PG_FUNCTION_ARGS)
 {
-	return move(fcinfo, text_arg(fcinfo, 0, "target", true), SV_DIR_DOWNGRADE,
+	return move(fcinfo, sv_text_arg(fcinfo, 0, "target", true), SV_DIR_DOWNGRADE,
 				"schemaver_downgrade()");
 }
 
@@ -214,7 +213,7 @@ schemaver_downgrade_steps(PG_FUNCTION_ARGS)
 Datum
 schemaver_stamp(PG_FUNCTION_ARGS)
 {
-	return move(fcinfo, text_arg(fcinfo, 0, "target", true), SV_DIR_STAMP,
+	return move(fcinfo, sv_text_arg(fcinfo, 0, "target", true), SV_DIR_STAMP,
 				"schemaver_stamp()");
 }
 
@@ -336,7 +335,7 @@ move_stepwise(FunctionCallInfo fcinfo, const char *target,
 Datum
 schemaver_upgrade_stepwise(PG_FUNCTION_ARGS)
 {
-	move_stepwise(fcinfo, text_arg(fcinfo, 0, "target", true), SV_DIR_UPGRADE,
+	move_stepwise(fcinfo, sv_text_arg(fcinfo, 0, "target", true), SV_DIR_UPGRADE,
 				  "schemaver_upgrade_stepwise()", "schemaver_upgrade()");
 	PG_RETURN_VOID();
 }
@@ -347,7 +346,7 @@ schemaver_upgrade_stepwise(PG_FUNCTION_ARGS)
 Datum
 schemaver_downgrade_stepwise(PG_FUNCTION_ARGS)
 {
-	move_stepwise(fcinfo, text_arg(fcinfo, 0, "target", true),
+	move_stepwise(fcinfo, sv_text_arg(fcinfo, 0, "target", true),
 				  SV_DIR_DOWNGRADE, "schemaver_downgrade_stepwise()",
 				  "schemaver_downgrade()");
 	PG_RETURN_VOID();

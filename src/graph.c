@@ -412,7 +412,6 @@ graph_build(SvRevision *revs, int nrevs, List **problems)
 	link_reverse_edges(graph);
 	check_cycles(graph, problems);
 	check_labels(graph, problems);
-	graph->valid = (*problems == NIL);
 	return graph;
 }
 

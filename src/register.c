@@ -225,7 +225,8 @@ sv_checksum(const char *revision, ArrayType *parents, ArrayType *depends_on,
 /*
  * register_revision
  *		The body of schemaver_add_revision, for both forms of down_revision
- *		(parents is already an array here, NULL for a base).
+ *		(parents is already an array here, NULL for a base).  The caller has
+ *		refused a NULL revision or upgrade SQL.
  */
 char *
 register_revision(const char *revision, ArrayType *parents,
@@ -242,11 +243,6 @@ register_revision(const char *revision, ArrayType *parents,
 	ArrayType  *larr;
 
 	sv_check_identifier(revision, "revision id");
-	if (upgrade_sql == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("upgrade SQL of revision \"%s\" must not be NULL", revision),
-				 errhint("Use '' for a revision that runs nothing, such as a merge.")));
 	parr = normalize_id_array(parents, "down_revision", "revision id");
 	darr = normalize_id_array(depends_on, "depends_on", "revision id");
 	larr = normalize_id_array(branch_labels, "branch_labels", "branch label");

@@ -90,7 +90,6 @@ typedef struct SvGraph
 	int		   *current;		/* rows of schemaver.version, sorted */
 	int			nlabels;
 	struct SvLabel *labels;		/* every branch label, sorted by label */
-	bool		valid;			/* graph_build found no problem */
 } SvGraph;
 
 /* A branch label and the revision that carries it */
@@ -247,6 +246,10 @@ extern void inspect_verify(SvGraph *graph, List *problems,
 extern void apply_step_to_state(SvGraph *graph, SvStep *step,
 								int *removed, int *nremoved,
 								int *added, int *nadded);
+
+/* entry.c */
+extern char *sv_text_arg(FunctionCallInfo fcinfo, int argno,
+						 const char *argname, bool required);
 
 /* guard.c */
 extern void guard_install(void);

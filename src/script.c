@@ -127,9 +127,6 @@ static char *choose_dollar_tag(const char *body, const char *base);
 static void append_guard(StringInfo buf, SvGraph *graph, SvPlan *plan);
 static void append_step(StringInfo buf, SvGraph *graph, SvPlan *plan, int i,
 						StepSql *sql, int *removed, int *added);
-static char *text_arg(FunctionCallInfo fcinfo, int argno,
-					  const char *argname);
-
 /* psqlscan.l's character classes */
 #define IS_IDENT_START(c) \
 	(((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && (c) <= 'z') || \
@@ -146,7 +143,7 @@ static char *text_arg(FunctionCallInfo fcinfo, int argno,
 Datum
 schemaver_upgrade_sql(PG_FUNCTION_ARGS)
 {
-	char	   *target = text_arg(fcinfo, 0, "target");
+	char	   *target = sv_text_arg(fcinfo, 0, "target", true);
 
 	PG_RETURN_TEXT_P(make_script(psprintf("schemaver_upgrade(%s)",
 										  quote_literal_cstr(target)),
@@ -160,7 +157,7 @@ schemaver_upgrade_sql(PG_FUNCTION_ARGS)
 Datum
 schemaver_downgrade_sql(PG_FUNCTION_ARGS)
 {
-	char	   *target = text_arg(fcinfo, 0, "target");
+	char	   *target = sv_text_arg(fcinfo, 0, "target", true);
 
 	PG_RETURN_TEXT_P(make_script(psprintf("schemaver_downgrade(%s)",
 										  quote_literal_cstr(target)),
@@ -184,17 +181,6 @@ schemaver_downgrade_sql_steps(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(make_script(psprintf("schemaver_downgrade(%d)", steps),
 								 target_relative_steps(steps),
 								 SV_DIR_DOWNGRADE, "schemaver_downgrade"));
-}
-
-/* A required text argument as a C string: NULL is an error */
-static char *
-text_arg(FunctionCallInfo fcinfo, int argno, const char *argname)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", argname)));
-	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
 /*
@@ -891,7 +877,7 @@ append_guard(StringInfo buf, SvGraph *graph, SvPlan *plan)
 /*
  * One step: its header, the revision's SQL between the saving and the
  * restoring of the settings, and its bookkeeping, the rows that run.c's
- * catalog_record_step writes.  Moves the in-memory state past the step.
+ * catalog_record_steps writes.  Moves the in-memory state past the step.
  */
 static void
 append_step(StringInfo buf, SvGraph *graph, SvPlan *plan, int i,
@@ -975,7 +961,7 @@ append_step(StringInfo buf, SvGraph *graph, SvPlan *plan, int i,
 							   "\\gset " SCRIPT_VAR_PREFIX "\n\n");
 	}
 
-	/* bookkeeping: as catalog_record_step */
+	/* bookkeeping: as catalog_record_steps */
 	initStringInfo(&before);
 	append_id_array(&before, graph, graph->current, graph->ncurrent);
 	apply_step_to_state(graph, step, removed, &nremoved, added, &nadded);
