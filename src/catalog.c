@@ -20,7 +20,9 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -32,6 +34,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "schemaver.h"
 
 /* The statements of this file, prepared on first use */
@@ -47,6 +50,9 @@ typedef enum SvQuery
 	Q_LAST_APPLIED,
 	Q_ALL_CONTENT,
 	Q_FINGERPRINT,
+	Q_READ_HEADS,
+	Q_STORE_HEADS,
+	Q_FORGET_HEADS,
 	Q_COUNT
 } SvQuery;
 
@@ -149,6 +155,20 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 		"   FROM schemaver.version v))",
 		0, {InvalidOid}
 	},
+	[Q_READ_HEADS] = {
+		"SELECT g.heads FROM schemaver.graph_heads g",
+		0, {InvalidOid}
+	},
+	[Q_STORE_HEADS] = {
+		"INSERT INTO schemaver.graph_heads AS g (heads) VALUES ($1)"
+		" ON CONFLICT (singleton) DO UPDATE SET heads = EXCLUDED.heads"
+		" WHERE g.heads OPERATOR(pg_catalog.<>) EXCLUDED.heads",
+		1, {TEXTARRAYOID}
+	},
+	[Q_FORGET_HEADS] = {
+		"DELETE FROM schemaver.graph_heads",
+		0, {InvalidOid}
+	},
 };
 
 static SPIPlanPtr saved_plans[Q_COUNT];
@@ -162,6 +182,7 @@ static SvGraph *graph_cache = NULL;
 static List *graph_cache_problems = NIL;
 static Oid	graph_cache_relid = InvalidOid;
 static bool graph_cache_valid = false;
+static uint64 graph_cache_generation = 0;	/* counts the rebuilds */
 
 static SPIPlanPtr get_plan(SvQuery which);
 static int	execute(SvQuery which, Datum *values, const char *nulls,
@@ -296,22 +317,36 @@ load_revisions(List **problems, bool fresh)
 	return graph_build(revs, (int) nrevs, problems);
 }
 
+/*
+ * catalog_read_version
+ *		The rows of schemaver.version, in no particular order; fresh: read
+ *		with a new snapshot (see catalog_load_graph_problems).
+ */
+char	  **
+catalog_read_version(int *n, bool fresh)
+{
+	char	  **current;
+	SPITupleTable *tt;
+
+	execute(Q_LOAD_VERSION, NULL, NULL, !fresh, 0);
+	*n = (int) SPI_processed;
+	tt = SPI_tuptable;
+	current = palloc(sizeof(char *) * Max(*n, 1));
+	for (int i = 0; i < *n; i++)
+		current[i] = get_text(tt->vals[i], tt->tupdesc, 1);
+	SPI_freetuptable(tt);
+	return current;
+}
+
 /* Read the rows of schemaver.version and place the database on the graph */
 static void
 load_version(SvGraph *graph, List **problems, bool fresh)
 {
 	char	  **current;
-	uint64		ncurrent;
-	SPITupleTable *tt;
+	int			ncurrent;
 
-	execute(Q_LOAD_VERSION, NULL, NULL, !fresh, 0);
-	ncurrent = SPI_processed;
-	tt = SPI_tuptable;
-	current = palloc(sizeof(char *) * Max(ncurrent, 1));
-	for (uint64 i = 0; i < ncurrent; i++)
-		current[i] = get_text(tt->vals[i], tt->tupdesc, 1);
-	SPI_freetuptable(tt);
-	graph_set_current(graph, current, (int) ncurrent, problems);
+	current = catalog_read_version(&ncurrent, fresh);
+	graph_set_current(graph, current, ncurrent, problems);
 }
 
 /*
@@ -360,25 +395,38 @@ catalog_init(void)
 /*
  * catalog_invalidate
  *		Body of the statement trigger on schemaver.revision: the cached graph
- *		of this backend is stale at once, and every other backend's will be
- *		when the change commits.
+ *		of this backend is stale at once, every other backend's will be when
+ *		the change commits, and the heads kept in schemaver.graph_heads are
+ *		forgotten.
  *
- * One relcache invalidation per transaction is enough for the other
- * backends (they see it at commit), and sending one per statement would
- * make this backend rebuild the relcache entry and re-plan its INSERT at
- * every schemaver_add_revision of a long registration script.
+ * One relcache invalidation and one forgetting per (sub)transaction are
+ * enough: other backends see the invalidation at commit, and nobody can
+ * store heads again before this transaction ends, since storing them takes
+ * schemaver's lock, which the trigger takes first.  (A subtransaction that
+ * rolls back takes both with it, so they are redone in the next one.)
+ * Doing them at every statement would make this backend rebuild the
+ * relcache entry and re-plan its INSERT at every schemaver_add_revision of
+ * a long registration script.
  */
 void
 catalog_invalidate(Relation rel)
 {
-	static LocalTransactionId sent_in = InvalidLocalTransactionId;
+	static LocalTransactionId done_in_xact = InvalidLocalTransactionId;
+	static SubTransactionId done_in_subxact = InvalidSubTransactionId;
 
 	graph_cache_valid = false;
-	if (sent_in != MyProc->lxid)
-	{
-		CacheInvalidateRelcache(rel);
-		sent_in = MyProc->lxid;
-	}
+	if (done_in_xact == MyProc->lxid &&
+		done_in_subxact == GetCurrentSubTransactionId())
+		return;
+
+	CacheInvalidateRelcache(rel);
+	run_acquire_lock();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	catalog_forget_heads();
+	SPI_finish();
+	done_in_xact = MyProc->lxid;
+	done_in_subxact = GetCurrentSubTransactionId();
 }
 
 /*
@@ -406,9 +454,7 @@ catalog_graph(bool fresh, List **problems)
 	 * The cache may have been filled by another role of this backend: the
 	 * caller must be allowed to read the revisions it would otherwise read.
 	 */
-	if (OidIsValid(relid) &&
-		pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(relid));
+	catalog_check_read_access();
 
 	if (!graph_cache_valid || relid != graph_cache_relid)
 	{
@@ -426,10 +472,42 @@ catalog_graph(bool fresh, List **problems)
 		graph_cache = load_revisions(&graph_cache_problems, true);
 		MemoryContextSwitchTo(old);
 		graph_cache_valid = true;
+		graph_cache_generation++;
 	}
 	*problems = list_concat(*problems, graph_cache_problems);
 	load_version(graph_cache, problems, fresh);
 	return graph_cache;
+}
+
+/*
+ * catalog_graph_is_cached
+ *		Whether this backend holds an up-to-date graph, so that catalog_graph
+ *		will not read the revisions; if so, *generation tells that graph from
+ *		the ones built before it.
+ */
+bool
+catalog_graph_is_cached(uint64 *generation)
+{
+	AcceptInvalidationMessages();
+	*generation = graph_cache_generation;
+	return graph_cache_valid &&
+		graph_cache_relid == get_relname_relid("revision",
+											   catalog_schema_oid(false));
+}
+
+/*
+ * catalog_check_read_access
+ *		The caller must be allowed to read schemaver.revision: what reading
+ *		the revisions would check, for the paths that do not read them.
+ */
+void
+catalog_check_read_access(void)
+{
+	Oid			relid = get_relname_relid("revision", catalog_schema_oid(false));
+
+	if (OidIsValid(relid) &&
+		pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(relid));
 }
 
 /*
@@ -776,4 +854,115 @@ catalog_check_applied(SvGraph *graph, List **problems)
 							 "schemaver.applied lists this revision but it is not applied");
 		*problems = lappend(*problems, p);
 	}
+}
+
+/*
+ * Run one of the statements on schemaver.graph_heads as the table's owner,
+ * as the server's foreign-key triggers run theirs as the owner of the table
+ * they check: the table is the extension's private cache, and the roles
+ * that register or upgrade need no grant on it.  Nothing the caller passes
+ * reaches these statements but the heads array.  snapshot: the one to run
+ * with, or InvalidSnapshot for SPI's usual one (a new one unless
+ * read_only).  Returns false, doing nothing, when the table does not exist.
+ */
+static bool
+execute_as_owner(SvQuery which, Datum *values, Snapshot snapshot,
+				 bool read_only)
+{
+	Oid			relid = get_relname_relid("graph_heads", catalog_schema_oid(false));
+	HeapTuple	tup;
+	Oid			owner;
+	Oid			save_userid;
+	int			save_sec_context;
+	MemoryContext cxt = CurrentMemoryContext;
+	int			rc;
+
+	if (!OidIsValid(relid))
+		return false;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+
+	/* an error on the way restores the user at (sub)transaction abort */
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+	rc = SPI_execute_snapshot(get_plan(which), values, NULL, snapshot,
+							  InvalidSnapshot, read_only, false, 0);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	MemoryContextSwitchTo(cxt);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_snapshot failed for \"%s\": %s",
+			 query_defs[which].sql, SPI_result_code_string(rc));
+	return true;
+}
+
+/*
+ * catalog_read_heads
+ *		The heads stored in schemaver.graph_heads; false when none are
+ *		stored.  fresh: read with a new snapshot, else the statement's.
+ */
+bool
+catalog_read_heads(char ***heads, int *n, bool fresh)
+{
+	bool		found = false;
+
+	if (!execute_as_owner(Q_READ_HEADS, NULL, InvalidSnapshot, !fresh))
+		return false;
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
+									  SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+		{
+			*heads = text_array_to_cstrings(d, n);
+			found = true;
+		}
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return found;
+}
+
+/*
+ * catalog_store_heads
+ *		Store the heads of a graph that has just been loaded and found sound,
+ *		for the next sessions' fast path (src/fastpath.c).  The caller holds
+ *		schemaver's lock, and the graph was read after taking it.
+ *
+ * Nothing is stored by a transaction that cannot write, or that reads from
+ * one snapshot for its life: a row another session stored after that
+ * snapshot would make the upsert fail with a serialization error, for the
+ * sake of a cache.
+ */
+void
+catalog_store_heads(SvGraph *graph)
+{
+	int		   *heads;
+	int			n = graph_heads(graph, &heads);
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	Datum		values[1];
+
+	if (XactReadOnly || IsolationUsesXactSnapshot())
+		return;
+	for (int i = 0; i < n; i++)
+		elems[i] = CStringGetTextDatum(graph->revs[heads[i]].id);
+	values[0] = PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
+												TYPALIGN_INT));
+	(void) execute_as_owner(Q_STORE_HEADS, values, InvalidSnapshot, false);
+}
+
+/*
+ * catalog_forget_heads
+ *		Empty schemaver.graph_heads.  It reads with the latest snapshot, so
+ *		that even a transaction whose snapshot is older removes a row stored
+ *		and committed since.
+ */
+void
+catalog_forget_heads(void)
+{
+	(void) execute_as_owner(Q_FORGET_HEADS, NULL, GetLatestSnapshot(), false);
 }

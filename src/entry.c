@@ -5,7 +5,8 @@
  *
  * Each function here checks its arguments (NULL is an error, not a silent
  * empty result), connects to SPI, and reads top-down: lock (for the ones
- * that change something), load the graph, resolve the target, plan, run.
+ * that change something), load the graph, resolve the target, plan, run;
+ * an upgrade to head first asks fastpath.c whether there is anything to do.
  * The work itself lives in the other files; see schemaver.h for the map.
  *
  * src/entry.c
@@ -159,13 +160,22 @@ move(FunctionCallInfo fcinfo, const char *target, SvDirection direction,
 	SvGraph    *graph;
 	SvDestination *dest;
 	SvPlan	   *plan;
+	bool		store_heads = false;
 
 	guard_check_not_nested(funcname);
 	InitMaterializedSRF(fcinfo, 0);
 
 	SPI_connect();
 	run_lock();
+	if (direction == SV_DIR_UPGRADE &&
+		fastpath_nothing_to_do(target, &store_heads))
+	{
+		SPI_finish();
+		return (Datum) 0;
+	}
 	graph = catalog_load_graph();
+	if (store_heads)
+		catalog_store_heads(graph);
 	dest = target_resolve(graph, target);
 	plan = plan_make(graph, dest, direction);
 	run_plan(graph, plan, direction, false, rsinfo->setResult, rsinfo->setDesc);
@@ -315,11 +325,21 @@ move_stepwise(FunctionCallInfo fcinfo, const char *target,
 	run_lock_session();
 	PG_TRY();
 	{
-		SvGraph    *graph = catalog_load_graph();
-		SvDestination *dest = target_resolve(graph, target);
-		SvPlan	   *plan = plan_make(graph, dest, direction);
+		bool		store_heads = false;
 
-		run_plan(graph, plan, direction, true, NULL, NULL);
+		if (direction != SV_DIR_UPGRADE ||
+			!fastpath_nothing_to_do(target, &store_heads))
+		{
+			SvGraph    *graph = catalog_load_graph();
+			SvDestination *dest;
+			SvPlan	   *plan;
+
+			if (store_heads)
+				catalog_store_heads(graph);
+			dest = target_resolve(graph, target);
+			plan = plan_make(graph, dest, direction);
+			run_plan(graph, plan, direction, true, NULL, NULL);
+		}
 	}
 	PG_FINALLY();
 	{

@@ -132,6 +132,7 @@ inspect_verify(SvGraph *graph, List *problems, Tuplestorestate *tupstore,
 
 	catalog_check_checksums(&problems);
 	catalog_check_applied(graph, &problems);
+	fastpath_check(graph, &problems);
 	foreach(lc, problems)
 	{
 		SvProblem  *p = lfirst(lc);

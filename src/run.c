@@ -88,6 +88,21 @@ check_snapshot_after_lock(void)
 }
 
 /*
+ * run_acquire_lock
+ *		Take schemaver's lock for the rest of the transaction, without the
+ *		snapshot check of run_lock: for the trigger on schemaver.revision,
+ *		which only needs to keep the stored heads from being stored again
+ *		(catalog_invalidate).
+ */
+void
+run_acquire_lock(void)
+{
+	LOCKTAG		tag = lock_tag();
+
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
+/*
  * run_lock
  *		Take schemaver's advisory lock for the rest of the transaction.
  *
@@ -99,9 +114,7 @@ check_snapshot_after_lock(void)
 void
 run_lock(void)
 {
-	LOCKTAG		tag = lock_tag();
-
-	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	run_acquire_lock();
 	check_snapshot_after_lock();
 }
 

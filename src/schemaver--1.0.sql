@@ -127,6 +127,26 @@ REVOKE ALL ON FUNCTION schemaver.invalidate_graph() FROM PUBLIC;
 CREATE TRIGGER invalidate_graph
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON schemaver.revision
     FOR EACH STATEMENT EXECUTE FUNCTION schemaver.invalidate_graph();
+
+-- Also when triggers are off for replication (session_replication_role).
+ALTER TABLE schemaver.revision ENABLE ALWAYS TRIGGER invalidate_graph;
+
+/*
+ * The heads of the registered graph, as the last call that loaded the whole
+ * graph found them (and found the graph sound): what lets
+ * schemaver_upgrade('head') answer "nothing to do" in a new session without
+ * reading every revision (src/fastpath.c).  The trigger above empties it
+ * whenever the revisions change.  It is a cache: not dumped (a restored
+ * database rebuilds it on its first upgrade), written and read only by the
+ * extension's own code, as the table's owner: no role needs a grant on it.
+ */
+CREATE TABLE schemaver.graph_heads (
+    singleton boolean NOT NULL DEFAULT true PRIMARY KEY CHECK (singleton),
+    heads     text[]  NOT NULL
+);
+
+COMMENT ON TABLE schemaver.graph_heads IS 'schemaver: cached heads of the revision graph (emptied when revisions change)';
+REVOKE ALL ON TABLE schemaver.graph_heads FROM PUBLIC;
 REVOKE ALL ON SEQUENCE schemaver.log_id_seq FROM PUBLIC;
 
 /* ---------- Registering ---------- */

@@ -10,7 +10,8 @@
  * SPI and records each one (catalog.c again).  register.c owns
  * schemaver_add_revision, inspect.c the read-only functions, script.c the
  * preview scripts and guard.c the hooks that keep revision SQL away from the
- * extension itself.
+ * extension itself.  fastpath.c answers "nothing to do" for an upgrade to
+ * head without loading the graph, when it can.
  *
  * src/schemaver.h
  *
@@ -151,6 +152,12 @@ extern Oid	catalog_schema_oid(bool missing_ok);
 extern SvGraph *catalog_load_graph(void);
 extern SvGraph *catalog_graph(bool fresh, List **problems);
 extern SvGraph *catalog_load_graph_problems(List **problems, bool fresh);
+extern bool catalog_graph_is_cached(uint64 *generation);
+extern void catalog_check_read_access(void);
+extern char **catalog_read_version(int *n, bool fresh);
+extern bool catalog_read_heads(char ***heads, int *n, bool fresh);
+extern void catalog_store_heads(SvGraph *graph);
+extern void catalog_forget_heads(void);
 extern void catalog_check_checksums(List **problems);
 extern void catalog_check_applied(SvGraph *graph, List **problems);
 extern bool catalog_snapshot_is_current(void);
@@ -209,6 +216,7 @@ extern void run_push_revision_context(SvRevisionErrorContext *ctx,
 									  ErrorContextCallback *errcb,
 									  const char *revision,
 									  const char *operation, const char *sql);
+extern void run_acquire_lock(void);
 extern void run_lock(void);
 extern void run_lock_session(void);
 extern void run_unlock_session(void);
@@ -250,6 +258,10 @@ extern void apply_step_to_state(SvGraph *graph, SvStep *step,
 /* entry.c */
 extern char *sv_text_arg(FunctionCallInfo fcinfo, int argno,
 						 const char *argname, bool required);
+
+/* fastpath.c */
+extern bool fastpath_nothing_to_do(const char *target, bool *store_heads);
+extern void fastpath_check(SvGraph *graph, List **problems);
 
 /* guard.c */
 extern void guard_install(void);
