@@ -42,12 +42,13 @@ typedef enum SvQuery
 {
 	Q_LOAD_REVISIONS,
 	Q_LOAD_VERSION,
-	Q_FETCH_SQL,
+	Q_FETCH_STEPS,
 	Q_RECORD_STEPS,
 	Q_INSERT_REVISION,
 	Q_GET_CHECKSUM,
 	Q_UPDATE_REVISION,
 	Q_LAST_APPLIED,
+	Q_HISTORY_ROWS,
 	Q_ALL_CONTENT,
 	Q_FINGERPRINT,
 	Q_READ_HEADS,
@@ -66,7 +67,7 @@ typedef struct SvQueryDef
 static const SvQueryDef query_defs[Q_COUNT] = {
 	[Q_LOAD_REVISIONS] = {
 		"SELECT r.revision, r.down_revision, r.depends_on, r.branch_labels,"
-		" r.message, r.checksum, (r.downgrade_sql IS NOT NULL)"
+		" (r.downgrade_sql IS NOT NULL)"
 		" FROM schemaver.revision r",
 		0, {InvalidOid}
 	},
@@ -74,10 +75,10 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 		"SELECT v.revision FROM schemaver.version v",
 		0, {InvalidOid}
 	},
-	[Q_FETCH_SQL] = {
-		"SELECT r.revision, r.upgrade_sql, r.downgrade_sql"
-		" FROM schemaver.revision r"
-		" JOIN pg_catalog.unnest($1) AS u(revision)"
+	[Q_FETCH_STEPS] = {
+		"SELECT u.n, r.upgrade_sql, r.downgrade_sql, r.message, r.checksum"
+		" FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(revision, n)"
+		" JOIN schemaver.revision r"
 		"  ON r.revision OPERATOR(pg_catalog.=) u.revision",
 		1, {TEXTARRAYOID}
 	},
@@ -136,6 +137,11 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 	},
 	[Q_LAST_APPLIED] = {
 		"SELECT a.revision, a.applied_at, a.applied_by FROM schemaver.applied a",
+		0, {InvalidOid}
+	},
+	[Q_HISTORY_ROWS] = {
+		"SELECT r.revision, r.down_revision, r.message, r.branch_labels,"
+		" r.depends_on FROM schemaver.revision r",
 		0, {InvalidOid}
 	},
 	[Q_ALL_CONTENT] = {
@@ -280,41 +286,108 @@ catalog_schema_oid(bool missing_ok)
 	return get_namespace_oid(SV_SCHEMA, missing_ok);
 }
 
+/* Rows read at a time by load_revisions */
+#define LOAD_BATCH 10000
+
 /*
- * Read every revision (without its SQL text) and build the graph, in the
- * current memory context.  Problems of its shape go to *problems.
+ * Copy a text[] datum of ids or labels into the graph's memory; NULL when
+ * it has no element.  A NULL element (which the table's checks refuse, but
+ * a damaged catalog might hold) becomes an empty string: no revision has
+ * that id, so the graph reports it as a problem instead of tripping over
+ * it.
+ */
+static const char **
+graph_ids(SvGraph *graph, Datum d, int *n)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(d);
+	Datum	   *elems;
+	bool	   *isnull;
+	const char **result;
+
+	if (ARR_NDIM(arr) == 0)
+	{
+		*n = 0;
+		return NULL;
+	}
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &isnull, n);
+	if (*n == 0)
+		return NULL;
+	result = arena_alloc(&graph->arena, sizeof(char *) * *n);
+	for (int i = 0; i < *n; i++)
+	{
+		text	   *t = isnull[i] ? NULL : DatumGetTextPP(elems[i]);
+		int			len = t ? VARSIZE_ANY_EXHDR(t) : 0;
+		char	   *copy = arena_alloc(&graph->arena, len + 1);
+
+		if (len > 0)
+			memcpy(copy, VARDATA_ANY(t), len);
+		copy[len] = '\0';
+		result[i] = copy;
+	}
+	return result;
+}
+
+/*
+ * Read every revision's shape (not its SQL, message or checksum) and build
+ * the graph, in the current memory context.  Problems of its shape go to
+ * *problems.
+ *
+ * The rows are read through a cursor, LOAD_BATCH at a time, in a context
+ * reset after each batch: the rows of 100,000 revisions never sit in memory
+ * all at once beside the graph built from them.
  */
 static SvGraph *
 load_revisions(List **problems, bool fresh)
 {
-	SvRevision *revs;
-	uint64		nrevs;
-	SPITupleTable *tt;
+	SvGraph    *graph = graph_create();
+	MemoryContext graphcxt = CurrentMemoryContext;
+	MemoryContext rowcxt;
+	Portal		portal;
 
-	execute(Q_LOAD_REVISIONS, NULL, NULL, !fresh, 0);
-	nrevs = SPI_processed;
-	tt = SPI_tuptable;
-	revs = palloc0(sizeof(SvRevision) * Max(nrevs, 1));
-	for (uint64 i = 0; i < nrevs; i++)
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "schemaver rows",
+								   ALLOCSET_DEFAULT_SIZES);
+	portal = SPI_cursor_open(NULL, get_plan(Q_LOAD_REVISIONS), NULL, NULL,
+							 !fresh);
+	MemoryContextSwitchTo(graphcxt);
+	if (portal == NULL)
+		elog(ERROR, "SPI_cursor_open failed: %s",
+			 SPI_result_code_string(SPI_result));
+	for (;;)
 	{
-		HeapTuple	tup = tt->vals[i];
-		TupleDesc	desc = tt->tupdesc;
-		SvRevision *r = &revs[i];
-		bool		isnull;
+		SPITupleTable *tt;
 
-		r->id = get_text(tup, desc, 1);
-		r->parent_ids = text_array_to_cstrings(SPI_getbinval(tup, desc, 2, &isnull),
-											   &r->nparents);
-		r->depends_ids = text_array_to_cstrings(SPI_getbinval(tup, desc, 3, &isnull),
-												&r->ndepends);
-		r->labels = text_array_to_cstrings(SPI_getbinval(tup, desc, 4, &isnull),
-										   &r->nlabels);
-		r->message = get_text(tup, desc, 5);
-		r->checksum = get_text(tup, desc, 6);
-		r->reversible = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+		SPI_cursor_fetch(portal, true, LOAD_BATCH);
+		MemoryContextSwitchTo(graphcxt);
+		tt = SPI_tuptable;
+		if (SPI_processed == 0)
+			break;
+		MemoryContextSwitchTo(rowcxt);
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = tt->vals[i];
+			TupleDesc	desc = tt->tupdesc;
+			bool		isnull;
+			char	   *id = get_text(tup, desc, 1);
+			SvRevision *r = graph_add_revision(graph, id ? id : "");
+
+			r->parent_ids = graph_ids(graph, SPI_getbinval(tup, desc, 2, &isnull),
+									  &r->nparents);
+			r->depends_ids = graph_ids(graph, SPI_getbinval(tup, desc, 3, &isnull),
+									   &r->ndepends);
+			r->labels = graph_ids(graph, SPI_getbinval(tup, desc, 4, &isnull),
+								  &r->nlabels);
+			r->reversible = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+		}
+		MemoryContextSwitchTo(graphcxt);
+		SPI_freetuptable(tt);
+		MemoryContextReset(rowcxt);
 	}
-	SPI_freetuptable(tt);
-	return graph_build(revs, (int) nrevs, problems);
+	SPI_freetuptable(SPI_tuptable);
+	SPI_cursor_close(portal);
+	MemoryContextDelete(rowcxt);
+	graph_build(graph, problems);
+	return graph;
 }
 
 /*
@@ -526,63 +599,64 @@ catalog_load_graph(void)
 }
 
 /*
- * catalog_fetch_sql
- *		The SQL text each step of a plan runs (upgrade or downgrade SQL), in
- *		one query for the whole plan.  Stamp steps get NULL.
+ * catalog_fetch_steps
+ *		What steps first .. first + count - 1 of a plan run and record: the
+ *		SQL (upgrade or downgrade SQL; NULL for a stamp), the message and
+ *		the checksum of each, in one query.  run.c calls it for each batch of
+ *		steps, so that a plan of 100,000 steps never holds all their texts.
  */
-char **
-catalog_fetch_sql(SvGraph *graph, SvPlan *plan)
+SvStepText *
+catalog_fetch_steps(SvGraph *graph, SvPlan *plan, int first, int count)
 {
-	char	  **result = palloc0(sizeof(char *) * Max(plan->nsteps, 1));
-	char	  **upgrade_sql = palloc0(sizeof(char *) * Max(graph->nrevs, 1));
-	char	  **downgrade_sql = palloc0(sizeof(char *) * Max(graph->nrevs, 1));
-	Datum	   *ids;
-	int			nids = 0;
+	SvStepText *result = palloc0(sizeof(SvStepText) * Max(count, 1));
+	Datum	   *ids = palloc(sizeof(Datum) * Max(count, 1));
 	Datum		values[1];
 	SPITupleTable *tt;
 
-	ids = palloc(sizeof(Datum) * Max(plan->nsteps, 1));
-	for (int i = 0; i < plan->nsteps; i++)
-		if (plan->steps[i].op == SV_OP_UPGRADE ||
-			plan->steps[i].op == SV_OP_DOWNGRADE)
-			ids[nids++] = CStringGetTextDatum(graph->revs[plan->steps[i].rev].id);
-	if (nids == 0)
-		return result;
-
-	values[0] = PointerGetDatum(construct_array(ids, nids, TEXTOID, -1, false,
+	for (int i = 0; i < count; i++)
+		ids[i] = CStringGetTextDatum(graph->revs[plan->steps[first + i].rev].id);
+	values[0] = PointerGetDatum(construct_array(ids, count, TEXTOID, -1, false,
 												TYPALIGN_INT));
-	execute(Q_FETCH_SQL, values, NULL, false, 0);
+	execute(Q_FETCH_STEPS, values, NULL, false, 0);
 	tt = SPI_tuptable;
-	for (uint64 i = 0; i < SPI_processed; i++)
+	for (uint64 j = 0; j < SPI_processed; j++)
 	{
-		char	   *id = get_text(tt->vals[i], tt->tupdesc, 1);
-		int			idx = graph_find(graph, id);
+		HeapTuple	tup = tt->vals[j];
+		bool		isnull;
+		int			i = DatumGetInt64(SPI_getbinval(tup, tt->tupdesc, 1,
+													&isnull)) - 1;
+		SvStep	   *s;
 
-		if (idx < 0)
+		if (i < 0 || i >= count)
 			continue;
-		upgrade_sql[idx] = get_text(tt->vals[i], tt->tupdesc, 2);
-		downgrade_sql[idx] = get_text(tt->vals[i], tt->tupdesc, 3);
+		s = &plan->steps[first + i];
+		if (s->op == SV_OP_UPGRADE)
+			result[i].sql = get_text(tup, tt->tupdesc, 2);
+		else if (s->op == SV_OP_DOWNGRADE)
+			result[i].sql = get_text(tup, tt->tupdesc, 3);
+		result[i].message = get_text(tup, tt->tupdesc, 4);
+		result[i].checksum = get_text(tup, tt->tupdesc, 5);
 	}
 	SPI_freetuptable(tt);
 
-	for (int i = 0; i < plan->nsteps; i++)
+	for (int i = 0; i < count; i++)
 	{
-		SvStep	   *s = &plan->steps[i];
+		SvStep	   *s = &plan->steps[first + i];
 
-		if (s->op == SV_OP_UPGRADE)
-			result[i] = upgrade_sql[s->rev];
-		else if (s->op == SV_OP_DOWNGRADE)
-			result[i] = downgrade_sql[s->rev];
+		if (result[i].checksum == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("revision \"%s\" is no longer registered",
+							graph->revs[s->rev].id)));
 		if ((s->op == SV_OP_UPGRADE || s->op == SV_OP_DOWNGRADE) &&
-			result[i] == NULL)
+			result[i].sql == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("revision \"%s\" has no %s SQL",
 							graph->revs[s->rev].id,
 							s->op == SV_OP_UPGRADE ? "upgrade" : "downgrade")));
 	}
-	pfree(upgrade_sql);
-	pfree(downgrade_sql);
+	pfree(ids);
 	return result;
 }
 
@@ -751,6 +825,40 @@ catalog_last_applied(SvGraph *graph, TimestampTz *applied_at,
 	SPI_freetuptable(tt);
 }
 
+/* Run one of our statements, sending its rows to dest */
+static void
+execute_to(SvQuery which, DestReceiver *dest)
+{
+	SPIExecuteOptions options;
+	MemoryContext cxt = CurrentMemoryContext;
+	int			rc;
+
+	memset(&options, 0, sizeof(options));
+	options.read_only = true;
+	options.dest = dest;
+	rc = SPI_execute_plan_extended(get_plan(which), &options);
+	MemoryContextSwitchTo(cxt);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan_extended failed for \"%s\": %s",
+			 query_defs[which].sql, SPI_result_code_string(rc));
+}
+
+/*
+ * catalog_history_rows
+ *		Send the columns of every revision that schemaver_history shows, as
+ *		they are stored, to revisions: revision, down_revision, message,
+ *		branch_labels, depends_on; then the rows of schemaver.applied to
+ *		applied: revision, applied_at, applied_by.  Read with the statement's
+ *		snapshot.  (Two scans cost less than a join, which hashes one
+ *		table.)
+ */
+void
+catalog_history_rows(DestReceiver *revisions, DestReceiver *applied)
+{
+	execute_to(Q_HISTORY_ROWS, revisions);
+	execute_to(Q_LAST_APPLIED, applied);
+}
+
 /*
  * catalog_check_checksums
  *		Recompute the checksum of every registered revision and report the
@@ -848,7 +956,7 @@ catalog_check_applied(SvGraph *graph, List **problems)
 		if (found[i] == graph->revs[i].applied)
 			continue;
 		p = palloc(sizeof(SvProblem));
-		p->revision = graph->revs[i].id;
+		p->revision = pstrdup(graph->revs[i].id);
 		p->problem = pstrdup(graph->revs[i].applied ?
 							 "revision is applied but missing from schemaver.applied" :
 							 "schemaver.applied lists this revision but it is not applied");

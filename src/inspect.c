@@ -15,23 +15,11 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "executor/tuptable.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "schemaver.h"
-
-static Datum cstrings_to_array(char **items, int n);
-
-/* A text[] datum of C strings */
-static Datum
-cstrings_to_array(char **items, int n)
-{
-	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
-
-	for (int i = 0; i < n; i++)
-		elems[i] = CStringGetTextDatum(items[i]);
-	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
-										   TYPALIGN_INT));
-}
 
 /*
  * inspect_current
@@ -69,10 +57,117 @@ inspect_heads(SvGraph *graph, Tuplestorestate *tupstore, TupleDesc tupdesc)
 }
 
 /*
+ * The stored columns of one revision for history, kept until it is output:
+ * revision, down_revision, message, branch_labels, depends_on (from
+ * schemaver.revision), applied_at, applied_by (from schemaver.applied).
+ */
+#define HISTORY_STORED_COLUMNS 7
+#define HISTORY_APPLIED_AT 5
+
+typedef struct HistoryRow
+{
+	bool		present;
+	Datum		values[HISTORY_STORED_COLUMNS];
+	bool		nulls[HISTORY_STORED_COLUMNS];
+} HistoryRow;
+
+/*
+ * The receiver of catalog_history_rows' two queries: each row is put aside
+ * at its revision's place in the graph, its values copied into an arena.
+ * Both queries start with the revision id; their other columns go to
+ * HistoryRow columns first_column, first_column + 1, ...
+ */
+typedef struct HistoryReceiver
+{
+	DestReceiver pub;
+	SvGraph    *graph;
+	HistoryRow *rows;			/* indexed like graph->revs */
+	int			first_column;	/* 1: the revision query, which also stores
+								 * the id and marks the row present */
+	SvArena    *arena;
+} HistoryReceiver;
+
+/* DestReceiver callback: put one catalog row aside */
+static bool
+history_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	HistoryReceiver *recv = (HistoryReceiver *) self;
+	TupleDesc	desc = slot->tts_tupleDescriptor;
+	text	   *id;
+	char		cid[SV_MAX_ID_LEN + 1];
+	int			len;
+	int			idx;
+	HistoryRow *row;
+
+	slot_getallattrs(slot);
+	if (slot->tts_isnull[0])
+		return true;
+	id = DatumGetTextPP(slot->tts_values[0]);
+	len = VARSIZE_ANY_EXHDR(id);
+	if (len > SV_MAX_ID_LEN)
+		return true;			/* the table's check refuses such an id */
+	memcpy(cid, VARDATA_ANY(id), len);
+	cid[len] = '\0';
+	idx = graph_find(recv->graph, cid);
+	if (idx < 0)
+		return true;
+
+	row = &recv->rows[idx];
+	if (recv->first_column == 1)
+		row->present = true;
+	for (int c = recv->first_column == 1 ? 0 : 1; c < desc->natts; c++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, c);
+		int			to = c == 0 ? 0 : recv->first_column + c - 1;
+		Size		size;
+		void	   *copy;
+
+		row->nulls[to] = slot->tts_isnull[c];
+		if (row->nulls[to] || att->attbyval)
+		{
+			row->values[to] = slot->tts_values[c];
+			continue;
+		}
+		size = datumGetSize(slot->tts_values[c], false, att->attlen);
+		copy = arena_alloc(recv->arena, size);
+		memcpy(copy, DatumGetPointer(slot->tts_values[c]), size);
+		row->values[to] = PointerGetDatum(copy);
+	}
+	return true;
+}
+
+/* DestReceiver callbacks with nothing to do */
+static void
+history_startup(DestReceiver *self pg_attribute_unused(),
+				int operation pg_attribute_unused(),
+				TupleDesc typeinfo pg_attribute_unused())
+{
+}
+
+static void
+history_shutdown(DestReceiver *self pg_attribute_unused())
+{
+}
+
+static void
+history_destroy(DestReceiver *self pg_attribute_unused())
+{
+}
+
+/*
  * inspect_history
  *		Every revision, newest first (children before parents, as
  *		`alembic history` prints), with its flags and when and by whom it was
  *		applied, from the log.
+ *
+ * The graph gives the order and the flags; the columns stored in the
+ * catalog (ids, message, labels, applied_at and _by) come from one query,
+ * whose rows are put aside in graph order as they arrive (rather than
+ * copied into an SPI result first) and passed through as stored.  Having
+ * the query join the graph's order and sort was measured slower.  A
+ * revision that only one of the two knows of (the graph is read with a
+ * newer snapshot than the statement's when another session registers
+ * meanwhile) is left out.
  */
 void
 inspect_history(SvGraph *graph, Tuplestorestate *tupstore, TupleDesc tupdesc)
@@ -80,42 +175,57 @@ inspect_history(SvGraph *graph, Tuplestorestate *tupstore, TupleDesc tupdesc)
 	int			n = graph->nrevs;
 	bool	   *all = palloc(sizeof(bool) * Max(n, 1));
 	int		   *order = palloc(sizeof(int) * Max(n, 1));
-	TimestampTz *applied_at = palloc(sizeof(TimestampTz) * Max(n, 1));
-	char	  **applied_by = palloc0(sizeof(char *) * Max(n, 1));
-	bool	   *found = palloc(sizeof(bool) * Max(n, 1));
+	HistoryRow *rows;
+	HistoryReceiver recv[2];
+	SvArena		arena;
 	int			norder;
 
 	for (int i = 0; i < n; i++)
 		all[i] = true;
 	norder = graph_order(graph, all, false, order);
-	catalog_last_applied(graph, applied_at, applied_by, found);
+
+	rows = palloc0(sizeof(HistoryRow) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		rows[i].nulls[HISTORY_APPLIED_AT] =
+			rows[i].nulls[HISTORY_APPLIED_AT + 1] = true;
+	arena_init(&arena, CurrentMemoryContext);
+	for (int q = 0; q < 2; q++)
+	{
+		memset(&recv[q], 0, sizeof(HistoryReceiver));
+		recv[q].pub.receiveSlot = history_receive;
+		recv[q].pub.rStartup = history_startup;
+		recv[q].pub.rShutdown = history_shutdown;
+		recv[q].pub.rDestroy = history_destroy;
+		recv[q].pub.mydest = DestNone;
+		recv[q].graph = graph;
+		recv[q].rows = rows;
+		recv[q].first_column = q == 0 ? 1 : HISTORY_APPLIED_AT;
+		recv[q].arena = &arena;
+	}
+	catalog_history_rows(&recv[0].pub, &recv[1].pub);
 
 	for (int k = 0; k < norder; k++)
 	{
 		SvRevision *r = &graph->revs[order[k]];
+		HistoryRow *row = &rows[order[k]];
 		Datum		values[10];
 		bool		nulls[10];
-		bool		logged = r->applied && found[order[k]];
 
-		memset(nulls, false, sizeof(nulls));
-		values[0] = CStringGetTextDatum(r->id);
-		values[1] = cstrings_to_array(r->parent_ids, r->nparents);
-		if (r->message)
-			values[2] = CStringGetTextDatum(r->message);
-		else
-			nulls[2] = true;
-		values[3] = cstrings_to_array(r->labels, r->nlabels);
-		values[4] = cstrings_to_array(r->depends_ids, r->ndepends);
+		if (!row->present)
+			continue;
+		/* revision, down_revision, message, branch_labels, depends_on */
+		memcpy(values, row->values, sizeof(Datum) * 5);
+		memcpy(nulls, row->nulls, sizeof(bool) * 5);
 		values[5] = BoolGetDatum(r->nchildren == 0);
 		values[6] = BoolGetDatum(r->current);
 		values[7] = BoolGetDatum(r->applied);
-		if (logged)
-		{
-			values[8] = TimestampTzGetDatum(applied_at[order[k]]);
-			values[9] = NameGetDatum((Name) applied_by[order[k]]);
-		}
-		else
-			nulls[8] = nulls[9] = true;
+		nulls[5] = nulls[6] = nulls[7] = false;
+		/* applied_at, applied_by: only for a revision that is applied */
+		values[8] = row->values[HISTORY_APPLIED_AT];
+		values[9] = row->values[HISTORY_APPLIED_AT + 1];
+		nulls[8] = nulls[9] = (!r->applied ||
+							   row->nulls[HISTORY_APPLIED_AT] ||
+							   row->nulls[HISTORY_APPLIED_AT + 1]);
 		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
 	}
 }

@@ -553,16 +553,18 @@ flush_pending(SvGraph *graph, PendingLog *pending)
  *
  * stepwise: commit after each step (the caller is a procedure with a
  * non-atomic SPI connection, holding the session-level lock).  The graph,
- * the plan and the SQL texts live in SPI's procedure context, which
- * survives the commits.
+ * the plan and the texts of the current batch of steps live in SPI's
+ * procedure context, which survives the commits.
  */
 void
 run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
 		 Tuplestorestate *tupstore, TupleDesc tupdesc)
 {
-	char	  **sql;
+	SvStepText *texts = NULL;
+	MemoryContext textcxt;
 	MemoryContext stepcxt;
 	MemoryContext oldcxt;
+	int			batch = Min(plan->nsteps, FLUSH_BATCH);
 	int		   *removed;
 	int		   *added;
 	PlanErrorContext ctx;
@@ -583,21 +585,21 @@ run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
 
-	sql = catalog_fetch_sql(graph, plan);
 	guard_prepare();
 	removed = palloc(sizeof(int) * size);
 	added = palloc(sizeof(int) * size);
 
+	/* at most one batch of steps is pending between two flushes */
 	memset(&pending, 0, sizeof(pending));
-	pending.revision = palloc(sizeof(Datum) * plan->nsteps);
-	pending.operation = palloc(sizeof(Datum) * plan->nsteps);
-	pending.heads_before = palloc(sizeof(Datum) * plan->nsteps);
-	pending.heads_after = palloc(sizeof(Datum) * plan->nsteps);
-	pending.started_at = palloc(sizeof(Datum) * plan->nsteps);
-	pending.elapsed = palloc(sizeof(Datum) * plan->nsteps);
-	pending.checksum = palloc(sizeof(Datum) * plan->nsteps);
-	pending.checksum_null = palloc(sizeof(bool) * plan->nsteps);
-	pending.up = palloc(sizeof(bool) * plan->nsteps);
+	pending.revision = palloc(sizeof(Datum) * batch);
+	pending.operation = palloc(sizeof(Datum) * batch);
+	pending.heads_before = palloc(sizeof(Datum) * batch);
+	pending.heads_after = palloc(sizeof(Datum) * batch);
+	pending.started_at = palloc(sizeof(Datum) * batch);
+	pending.elapsed = palloc(sizeof(Datum) * batch);
+	pending.checksum = palloc(sizeof(Datum) * batch);
+	pending.checksum_null = palloc(sizeof(bool) * batch);
+	pending.up = palloc(sizeof(bool) * batch);
 	pending.flushed_heads = palloc(sizeof(int) * size);
 	memcpy(pending.flushed_heads, graph->current,
 		   sizeof(int) * graph->ncurrent);
@@ -607,12 +609,16 @@ run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
 										ALLOCSET_DEFAULT_SIZES);
 	stepcxt = AllocSetContextCreate(CurrentMemoryContext, "schemaver step",
 									ALLOCSET_DEFAULT_SIZES);
+	textcxt = AllocSetContextCreate(CurrentMemoryContext,
+									"schemaver step texts",
+									ALLOCSET_DEFAULT_SIZES);
 
 	for (int i = 0; i < plan->nsteps; i++)
 	{
 		SvStep	   *step = &plan->steps[i];
 		SvRevision *r = &graph->revs[step->rev];
 		const char *opname = run_operation_name(step->op);
+		SvStepText *text;
 		TimestampTz started;
 		int			nremoved,
 					nadded;
@@ -622,19 +628,30 @@ run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
 		CHECK_FOR_INTERRUPTS();
 		ctx.step = i;
 		ctx.revision = r->id;
+
+		/* the texts of the next batch of steps */
+		if (i % batch == 0)
+		{
+			MemoryContextReset(textcxt);
+			oldcxt = MemoryContextSwitchTo(textcxt);
+			texts = catalog_fetch_steps(graph, plan, i,
+										Min(batch, plan->nsteps - i));
+			MemoryContextSwitchTo(oldcxt);
+		}
+		text = &texts[i % batch];
 		oldcxt = MemoryContextSwitchTo(stepcxt);
 
-		if (r->message)
+		if (text->message)
 			ereport(NOTICE,
 					(errmsg("%s %s: %s", opname, run_step_arrow(graph, step),
-							r->message)));
+							text->message)));
 		else
 			ereport(NOTICE,
 					(errmsg("%s %s", opname, run_step_arrow(graph, step))));
 
 		started = GetCurrentTimestamp();
-		if (sql[i] != NULL)
-			run_revision_sql(r->id, opname, sql[i]);
+		if (text->sql != NULL)
+			run_revision_sql(r->id, opname, text->sql);
 
 		/* the log row, kept until the flush */
 		MemoryContextSwitchTo(pending.cxt);
@@ -651,7 +668,7 @@ run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
 		pending.up[k] = (step->op == SV_OP_UPGRADE ||
 						 step->op == SV_OP_STAMP_UP);
 		pending.checksum[k] = pending.checksum_null[k] ? (Datum) 0
-			: CStringGetTextDatum(r->checksum);
+			: CStringGetTextDatum(text->checksum);
 		pending.n++;
 		MemoryContextSwitchTo(stepcxt);
 
@@ -662,8 +679,8 @@ run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
 
 			values[0] = pending.revision[k];
 			values[1] = pending.operation[k];
-			if (r->message)
-				values[2] = CStringGetTextDatum(r->message);
+			if (text->message)
+				values[2] = CStringGetTextDatum(text->message);
 			else
 				nulls[2] = true;
 			values[3] = pending.elapsed[k];
@@ -681,6 +698,7 @@ run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
 			flush_pending(graph, &pending);
 	}
 	flush_pending(graph, &pending);
+	MemoryContextDelete(textcxt);
 	MemoryContextDelete(stepcxt);
 	MemoryContextDelete(pending.cxt);
 	error_context_stack = errcb.previous;

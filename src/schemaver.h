@@ -23,6 +23,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "nodes/pg_list.h"
+#include "tcop/dest.h"
 #include "utils/array.h"
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
@@ -53,36 +54,53 @@ typedef enum SvOperation
 } SvOperation;
 
 /*
- * One registered revision, as the graph sees it: its shape and metadata but
- * not its SQL text, which run.c fetches only for the revisions a plan runs.
- * Edges are indexes into SvGraph.revs; an edge to an unregistered revision
- * is -1 (kept so that schemaver_verify can report it).
+ * One registered revision, as the graph sees it: its shape, not its SQL,
+ * message or checksum, which catalog_fetch_steps reads only for the steps a
+ * plan runs (a cached graph of 100,000 revisions must stay small).  Edges
+ * are indexes into SvGraph.revs; an edge to an unregistered revision is -1
+ * (kept so that schemaver_verify can report it).  Arrays with no element
+ * are NULL.
  */
 typedef struct SvRevision
 {
-	char	   *id;
-	char	   *message;		/* NULL when none */
-	char	   *checksum;
-	bool		reversible;		/* has downgrade SQL */
-	int			nparents;
-	char	  **parent_ids;
+	const char *id;
+	const char **parent_ids;
+	const char **depends_ids;
+	const char **labels;
 	int		   *parents;
-	int			ndepends;
-	char	  **depends_ids;
 	int		   *depends;
-	int			nlabels;
-	char	  **labels;
 	/* filled by graph_build */
-	int			nchildren;
 	int		   *children;
-	int			ndependents;
 	int		   *dependents;
+	int			nparents;
+	int			ndepends;
+	int			nlabels;
+	int			nchildren;
+	int			ndependents;
+	bool		reversible;		/* has downgrade SQL */
 	bool		applied;		/* in the applied set (ancestor of a current
 								 * head, or one) */
 	bool		current;		/* listed in schemaver.version */
 } SvRevision;
 
-/* The whole registered graph plus the database's position in it */
+/*
+ * A bump allocator: small pieces carved one after another from blocks of
+ * 64 kB or more of one memory context, never freed one by one but with the
+ * context.  Much smaller than palloc for many small pieces, which adds a
+ * chunk header and power-of-two rounding to each (graph.c).
+ */
+typedef struct SvArena
+{
+	MemoryContext cxt;
+	char	   *next;
+	Size		left;
+} SvArena;
+
+/*
+ * The whole registered graph plus the database's position in it.  Its
+ * strings and edge arrays come from its arena, in the memory context it was
+ * created in, and go with that context.
+ */
 typedef struct SvGraph
 {
 	int			nrevs;
@@ -91,6 +109,8 @@ typedef struct SvGraph
 	int		   *current;		/* rows of schemaver.version, sorted */
 	int			nlabels;
 	struct SvLabel *labels;		/* every branch label, sorted by label */
+	SvArena		arena;			/* what the graph's pieces live in */
+	int			maxrevs;		/* room in revs (graph_add_revision) */
 } SvGraph;
 
 /* A branch label and the revision that carries it */
@@ -123,6 +143,17 @@ typedef struct SvDestination
 	bool	   *scope;			/* "label@...": the label's branch, which a
 								 * downgrade stays on; NULL: everything */
 } SvDestination;
+
+/*
+ * What one step of a plan runs and records, read from the catalog for the
+ * steps about to run (catalog_fetch_steps).
+ */
+typedef struct SvStepText
+{
+	char	   *sql;			/* upgrade or downgrade SQL; NULL for a stamp */
+	char	   *message;		/* NULL when none */
+	char	   *checksum;
+} SvStepText;
 
 /* The steps of one call, in the order they run */
 typedef struct SvStep
@@ -161,7 +192,8 @@ extern void catalog_forget_heads(void);
 extern void catalog_check_checksums(List **problems);
 extern void catalog_check_applied(SvGraph *graph, List **problems);
 extern bool catalog_snapshot_is_current(void);
-extern char **catalog_fetch_sql(SvGraph *graph, SvPlan *plan);
+extern SvStepText *catalog_fetch_steps(SvGraph *graph, SvPlan *plan,
+									   int first, int count);
 extern void catalog_record_steps(int n, Datum *revision, Datum *operation,
 								 Datum *heads_before, Datum *heads_after,
 								 Datum *started_at, Datum *elapsed,
@@ -171,11 +203,17 @@ extern void catalog_record_steps(int n, Datum *revision, Datum *operation,
 extern bool catalog_insert_revision(Datum *values, bool *nulls);
 extern bool catalog_get_checksum(const char *revision, char **checksum);
 extern void catalog_update_revision(Datum *values, bool *nulls);
+extern void catalog_history_rows(DestReceiver *revisions,
+								 DestReceiver *applied);
 extern void catalog_last_applied(SvGraph *graph, TimestampTz *applied_at,
 								 char **applied_by, bool *found);
 
 /* graph.c */
-extern SvGraph *graph_build(SvRevision *revs, int nrevs, List **problems);
+extern void arena_init(SvArena *arena, MemoryContext cxt);
+extern void *arena_alloc(SvArena *arena, Size size);
+extern SvGraph *graph_create(void);
+extern SvRevision *graph_add_revision(SvGraph *graph, const char *id);
+extern void graph_build(SvGraph *graph, List **problems);
 extern void graph_set_current(SvGraph *graph, char **current, int ncurrent,
 							  List **problems);
 extern void graph_check_usable(List *problems);

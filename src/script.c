@@ -124,9 +124,11 @@ static void append_id_array(StringInfo buf, SvGraph *graph, const int *revs,
 							int n);
 static char *describe_heads(SvGraph *graph, const int *revs, int n);
 static char *choose_dollar_tag(const char *body, const char *base);
-static void append_guard(StringInfo buf, SvGraph *graph, SvPlan *plan);
+static void append_guard(StringInfo buf, SvGraph *graph, SvPlan *plan,
+						 SvStepText *texts);
 static void append_step(StringInfo buf, SvGraph *graph, SvPlan *plan, int i,
-						StepSql *sql, int *removed, int *added);
+						SvStepText *text, StepSql *sql, int *removed,
+						int *added);
 /* psqlscan.l's character classes */
 #define IS_IDENT_START(c) \
 	(((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && (c) <= 'z') || \
@@ -199,7 +201,7 @@ make_script(const char *call, const char *target, SvDirection direction,
 	SvGraph    *graph;
 	SvDestination *dest;
 	SvPlan	   *plan;
-	char	  **sql = NULL;
+	SvStepText *texts = NULL;
 	StepSql    *steps;
 	StringInfoData buf;
 	StringInfoData guard;
@@ -220,25 +222,27 @@ make_script(const char *call, const char *target, SvDirection direction,
 	/* every revision's SQL must be safe to hand to psql before we write */
 	steps = palloc0(sizeof(StepSql) * Max(plan->nsteps, 1));
 	if (plan->nsteps > 0)
-		sql = catalog_fetch_sql(graph, plan);
+		texts = catalog_fetch_steps(graph, plan, 0, plan->nsteps);
 	for (int i = 0; i < plan->nsteps; i++)
 		check_step_sql(graph->revs[plan->steps[i].rev].id,
-					   run_operation_name(plan->steps[i].op), sql[i], online,
-					   &steps[i]);
+					   run_operation_name(plan->steps[i].op), texts[i].sql,
+					   online, &steps[i]);
 
 	/* the guard checks the state the plan starts from */
 	from = describe_heads(graph, graph->current, graph->ncurrent);
 	initStringInfo(&guard);
-	append_guard(&guard, graph, plan);
+	append_guard(&guard, graph, plan, texts);
 
-	/* the steps move the in-memory state to where the plan ends */
-	graph->current = repalloc(graph->current,
-							  sizeof(int) * Max(graph->nrevs, 1));
+	/*
+	 * the steps move the in-memory state to where the plan ends (the graph
+	 * has room for every revision in graph->current)
+	 */
 	removed = palloc(sizeof(int) * Max(graph->nrevs, 1));
 	added = palloc(sizeof(int) * Max(graph->nrevs, 1));
 	initStringInfo(&body);
 	for (int i = 0; i < plan->nsteps; i++)
-		append_step(&body, graph, plan, i, &steps[i], removed, added);
+		append_step(&body, graph, plan, i, &texts[i], &steps[i], removed,
+					added);
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "-- schemaver script: %s\n", call);
@@ -265,13 +269,13 @@ make_script(const char *call, const char *target, SvDirection direction,
 		for (int i = 0; i < plan->nsteps; i++)
 		{
 			SvStep	   *step = &plan->steps[i];
-			SvRevision *r = &graph->revs[step->rev];
+			const char *message = texts[i].message;
 
 			append_comment(&buf, psprintf("--   %d. ", i + 1), "--      ",
 						   psprintf("%s %s%s%s", run_operation_name(step->op),
 									run_step_arrow(graph, step),
-									r->message ? ": " : "",
-									r->message ? r->message : ""));
+									message ? ": " : "",
+									message ? message : ""));
 		}
 	}
 	appendStringInfoString(&buf, "\n\\set ON_ERROR_STOP on\n"
@@ -802,7 +806,7 @@ choose_dollar_tag(const char *body, const char *base)
  * lock is granted, see what the previous holder of the lock committed.
  */
 static void
-append_guard(StringInfo buf, SvGraph *graph, SvPlan *plan)
+append_guard(StringInfo buf, SvGraph *graph, SvPlan *plan, SvStepText *texts)
 {
 	StringInfoData body;
 	char	   *from = describe_heads(graph, graph->current, graph->ncurrent);
@@ -851,7 +855,7 @@ append_guard(StringInfo buf, SvGraph *graph, SvPlan *plan)
 			appendStringInfo(&body, "%s(%d, %s, %s)",
 							 i ? ",\n                   " : "", i + 1,
 							 quote_literal_cstr(r->id),
-							 quote_literal_cstr(r->checksum));
+							 quote_literal_cstr(texts[i].checksum));
 		}
 		appendStringInfoString(&body,
 							   ") AS e (step, revision, checksum)\n"
@@ -881,7 +885,7 @@ append_guard(StringInfo buf, SvGraph *graph, SvPlan *plan)
  */
 static void
 append_step(StringInfo buf, SvGraph *graph, SvPlan *plan, int i,
-			StepSql *sql, int *removed, int *added)
+			SvStepText *text, StepSql *sql, int *removed, int *added)
 {
 	SvStep	   *step = &plan->steps[i];
 	SvRevision *r = &graph->revs[step->rev];
@@ -894,8 +898,8 @@ append_step(StringInfo buf, SvGraph *graph, SvPlan *plan, int i,
 	appendStringInfoString(buf, "\n-- ============================================================================\n");
 	append_comment(buf, psprintf("-- Step %d of %d: ", i + 1, plan->nsteps),
 				   "--   ", psprintf("%s %s", opname, run_step_arrow(graph, step)));
-	if (r->message)
-		append_comment(buf, "--   ", "--   ", r->message);
+	if (text->message)
+		append_comment(buf, "--   ", "--   ", text->message);
 	appendStringInfoString(buf, "-- ============================================================================\n");
 
 	if (sql->nstatements > 0)
@@ -1010,5 +1014,5 @@ append_step(StringInfo buf, SvGraph *graph, SvPlan *plan, int i,
 					 "       s.started_at, pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) s.started_at,\n"
 					 "       CURRENT_USER, %s\n"
 					 "  FROM (SELECT pg_catalog.to_timestamp(:'" SCRIPT_VAR_PREFIX "started')) AS s (started_at);\n",
-					 quote_literal_cstr(r->checksum));
+					 quote_literal_cstr(text->checksum));
 }
