@@ -20,6 +20,7 @@
  */
 #include "postgres.h"
 
+#include "access/tupmacs.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -195,6 +196,7 @@ static int	execute(SvQuery which, Datum *values, const char *nulls,
 					bool read_only, long count);
 static char **text_array_to_cstrings(Datum d, int *n);
 static char *get_text(HeapTuple tuple, TupleDesc desc, int col);
+static int	catalog_revision_estimate(void);
 
 /*
  * Prepare (once per backend) and return the plan of one of our statements.
@@ -286,42 +288,63 @@ catalog_schema_oid(bool missing_ok)
 	return get_namespace_oid(SV_SCHEMA, missing_ok);
 }
 
-/* Rows read at a time by load_revisions */
-#define LOAD_BATCH 10000
-
 /*
- * Copy a text[] datum of ids or labels into the graph's memory; NULL when
- * it has no element.  A NULL element (which the table's checks refuse, but
- * a damaged catalog might hold) becomes an empty string: no revision has
- * that id, so the graph reports it as a problem instead of tripping over
- * it.
+ * Copy a text[] datum of ids or labels into the graph's arena; NULL when it
+ * has no element.  A NULL element (which the table's checks refuse, but a
+ * damaged catalog might hold) becomes an empty string: no revision has that
+ * id, so the graph reports it as a problem instead of tripping over it.
+ *
+ * The elements are walked in place, as deconstruct_array would, without
+ * its allocations; a short array (the usual one, stored with a one-byte
+ * header) is first copied to an aligned buffer on the stack rather than
+ * detoasted into a palloc'd one.
  */
 static const char **
 graph_ids(SvGraph *graph, Datum d, int *n)
 {
-	ArrayType  *arr = DatumGetArrayTypeP(d);
-	Datum	   *elems;
-	bool	   *isnull;
-	const char **result;
-
-	if (ARR_NDIM(arr) == 0)
+	union
 	{
-		*n = 0;
-		return NULL;
+		ArrayType	hdr;
+		char		data[1024];
+	}			buf;
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+	ArrayType  *arr;
+	const char **result;
+	char	   *p;
+	bits8	   *bitmap;
+
+	if (VARATT_IS_SHORT(v) && VARSIZE_SHORT(v) - VARHDRSZ_SHORT + VARHDRSZ <= sizeof(buf))
+	{
+		Size		len = VARSIZE_SHORT(v) - VARHDRSZ_SHORT;
+
+		SET_VARSIZE(&buf.hdr, len + VARHDRSZ);
+		memcpy(buf.data + VARHDRSZ, VARDATA_SHORT(v), len);
+		arr = &buf.hdr;
 	}
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT,
-					  &elems, &isnull, n);
+	else
+		arr = DatumGetArrayTypeP(d);
+
+	*n = ARR_NDIM(arr) == 0 ? 0 : ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
 	if (*n == 0)
 		return NULL;
 	result = arena_alloc(&graph->arena, sizeof(char *) * *n);
+	p = ARR_DATA_PTR(arr);
+	bitmap = ARR_NULLBITMAP(arr);
 	for (int i = 0; i < *n; i++)
 	{
-		text	   *t = isnull[i] ? NULL : DatumGetTextPP(elems[i]);
-		int			len = t ? VARSIZE_ANY_EXHDR(t) : 0;
-		char	   *copy = arena_alloc(&graph->arena, len + 1);
+		int			len = 0;
+		char	   *copy;
 
-		if (len > 0)
-			memcpy(copy, VARDATA_ANY(t), len);
+		if (bitmap == NULL || (bitmap[i / 8] & (1 << (i % 8))))
+		{
+			len = VARSIZE_ANY_EXHDR(p);
+			copy = arena_alloc(&graph->arena, len + 1);
+			memcpy(copy, VARDATA_ANY(p), len);
+			p = att_addlength_pointer(p, -1, p);
+			p = (char *) att_align_nominal(p, TYPALIGN_INT);
+		}
+		else
+			copy = arena_alloc(&graph->arena, 1);
 		copy[len] = '\0';
 		result[i] = copy;
 	}
@@ -329,65 +352,123 @@ graph_ids(SvGraph *graph, Datum d, int *n)
 }
 
 /*
+ * The receiver of the revisions' rows: each one becomes a revision of the
+ * graph as it arrives, without being copied into an SPI result first.
+ */
+typedef struct GraphReceiver
+{
+	DestReceiver pub;
+	SvGraph    *graph;
+} GraphReceiver;
+
+/* DestReceiver callback: add one row of Q_LOAD_REVISIONS to the graph */
+static bool
+graph_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	SvGraph    *graph = ((GraphReceiver *) self)->graph;
+	SvRevision *r;
+	char		buf[SV_MAX_ID_LEN + 1];
+	char	   *id = buf;
+
+	slot_getallattrs(slot);
+	buf[0] = '\0';
+	if (!slot->tts_isnull[0])
+	{
+		text	   *t = DatumGetTextPP(slot->tts_values[0]);
+		int			len = VARSIZE_ANY_EXHDR(t);
+
+		/* longer than any valid id only in a damaged catalog */
+		if (len > SV_MAX_ID_LEN)
+			id = text_to_cstring(t);
+		else
+		{
+			memcpy(buf, VARDATA_ANY(t), len);
+			buf[len] = '\0';
+		}
+	}
+	r = graph_add_revision(graph, id);
+	if (!slot->tts_isnull[1])
+		r->parent_ids = graph_ids(graph, slot->tts_values[1], &r->nparents);
+	if (!slot->tts_isnull[2])
+		r->depends_ids = graph_ids(graph, slot->tts_values[2], &r->ndepends);
+	if (!slot->tts_isnull[3])
+		r->labels = graph_ids(graph, slot->tts_values[3], &r->nlabels);
+	r->reversible = !slot->tts_isnull[4] && DatumGetBool(slot->tts_values[4]);
+	return true;
+}
+
+/* DestReceiver callbacks with nothing to do */
+static void
+graph_receiver_startup(DestReceiver *self pg_attribute_unused(),
+					   int operation pg_attribute_unused(),
+					   TupleDesc typeinfo pg_attribute_unused())
+{
+}
+
+static void
+graph_receiver_noop(DestReceiver *self pg_attribute_unused())
+{
+}
+
+/*
  * Read every revision's shape (not its SQL, message or checksum) and build
  * the graph, in the current memory context.  Problems of its shape go to
- * *problems.
+ * *problems.  fresh: read with a new snapshot, else the statement's.
  *
- * The rows are read through a cursor, LOAD_BATCH at a time, in a context
- * reset after each batch: the rows of 100,000 revisions never sit in memory
- * all at once beside the graph built from them.
+ * The rows go from the executor straight into the graph: the rows of
+ * 100,000 revisions never sit in memory beside the graph built from them.
  */
 static SvGraph *
 load_revisions(List **problems, bool fresh)
 {
 	SvGraph    *graph = graph_create();
-	MemoryContext graphcxt = CurrentMemoryContext;
-	MemoryContext rowcxt;
-	Portal		portal;
+	GraphReceiver recv;
+	SPIExecuteOptions options;
+	MemoryContext cxt = CurrentMemoryContext;
+	int			rc;
 
-	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "schemaver rows",
-								   ALLOCSET_DEFAULT_SIZES);
-	portal = SPI_cursor_open(NULL, get_plan(Q_LOAD_REVISIONS), NULL, NULL,
-							 !fresh);
-	MemoryContextSwitchTo(graphcxt);
-	if (portal == NULL)
-		elog(ERROR, "SPI_cursor_open failed: %s",
-			 SPI_result_code_string(SPI_result));
-	for (;;)
-	{
-		SPITupleTable *tt;
-
-		SPI_cursor_fetch(portal, true, LOAD_BATCH);
-		MemoryContextSwitchTo(graphcxt);
-		tt = SPI_tuptable;
-		if (SPI_processed == 0)
-			break;
-		MemoryContextSwitchTo(rowcxt);
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			HeapTuple	tup = tt->vals[i];
-			TupleDesc	desc = tt->tupdesc;
-			bool		isnull;
-			char	   *id = get_text(tup, desc, 1);
-			SvRevision *r = graph_add_revision(graph, id ? id : "");
-
-			r->parent_ids = graph_ids(graph, SPI_getbinval(tup, desc, 2, &isnull),
-									  &r->nparents);
-			r->depends_ids = graph_ids(graph, SPI_getbinval(tup, desc, 3, &isnull),
-									   &r->ndepends);
-			r->labels = graph_ids(graph, SPI_getbinval(tup, desc, 4, &isnull),
-								  &r->nlabels);
-			r->reversible = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
-		}
-		MemoryContextSwitchTo(graphcxt);
-		SPI_freetuptable(tt);
-		MemoryContextReset(rowcxt);
-	}
-	SPI_freetuptable(SPI_tuptable);
-	SPI_cursor_close(portal);
-	MemoryContextDelete(rowcxt);
+	graph_reserve(graph, catalog_revision_estimate());
+	memset(&recv, 0, sizeof(recv));
+	recv.pub.receiveSlot = graph_receive;
+	recv.pub.rStartup = graph_receiver_startup;
+	recv.pub.rShutdown = graph_receiver_noop;
+	recv.pub.rDestroy = graph_receiver_noop;
+	recv.pub.mydest = DestNone;
+	recv.graph = graph;
+	memset(&options, 0, sizeof(options));
+	options.read_only = !fresh;
+	options.dest = &recv.pub;
+	rc = SPI_execute_plan_extended(get_plan(Q_LOAD_REVISIONS), &options);
+	MemoryContextSwitchTo(cxt);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan_extended failed for \"%s\": %s",
+			 query_defs[Q_LOAD_REVISIONS].sql, SPI_result_code_string(rc));
 	graph_build(graph, problems);
 	return graph;
+}
+
+/*
+ * How many revisions the catalog holds, as the planner's statistics say
+ * (pg_class.reltuples): room to reserve before loading them.
+ */
+static int
+catalog_revision_estimate(void)
+{
+	Oid			relid = get_relname_relid("revision", catalog_schema_oid(false));
+	HeapTuple	tup;
+	float4		reltuples = -1;
+
+	if (!OidIsValid(relid))
+		return 0;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tup))
+	{
+		reltuples = ((Form_pg_class) GETSTRUCT(tup))->reltuples;
+		ReleaseSysCache(tup);
+	}
+	if (reltuples <= 0 || reltuples > 10000000)
+		return 0;
+	return (int) (reltuples * 1.05) + 16;
 }
 
 /*

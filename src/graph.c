@@ -433,6 +433,22 @@ graph_create(void)
 }
 
 /*
+ * graph_reserve
+ *		Make room for n revisions at once, so that adding them does not
+ *		grow the array step by step.
+ */
+void
+graph_reserve(SvGraph *graph, int n)
+{
+	if (n <= graph->maxrevs)
+		return;
+	graph->maxrevs = n;
+	graph->revs = graph->revs == NULL ?
+		MemoryContextAlloc(graph->arena.cxt, sizeof(SvRevision) * n) :
+		repalloc(graph->revs, sizeof(SvRevision) * n);
+}
+
+/*
  * graph_add_revision
  *		Append a revision with this id (copied) and no edges; the caller fills
  *		in its parent, dependency and label ids (allocated in graph->arena)
@@ -446,13 +462,7 @@ graph_add_revision(SvGraph *graph, const char *id)
 	char	   *copy;
 
 	if (graph->nrevs == graph->maxrevs)
-	{
-		graph->maxrevs = Max(1024, graph->maxrevs * 2);
-		graph->revs = graph->revs == NULL ?
-			MemoryContextAlloc(graph->arena.cxt,
-							   sizeof(SvRevision) * graph->maxrevs) :
-			repalloc(graph->revs, sizeof(SvRevision) * graph->maxrevs);
-	}
+		graph_reserve(graph, Max(1024, graph->maxrevs * 2));
 	r = &graph->revs[graph->nrevs++];
 	memset(r, 0, sizeof(SvRevision));
 	copy = arena_alloc(&graph->arena, len);

@@ -212,6 +212,7 @@ extern void catalog_last_applied(SvGraph *graph, TimestampTz *applied_at,
 extern void arena_init(SvArena *arena, MemoryContext cxt);
 extern void *arena_alloc(SvArena *arena, Size size);
 extern SvGraph *graph_create(void);
+extern void graph_reserve(SvGraph *graph, int n);
 extern SvRevision *graph_add_revision(SvGraph *graph, const char *id);
 extern void graph_build(SvGraph *graph, List **problems);
 extern void graph_set_current(SvGraph *graph, char **current, int ncurrent,
