@@ -167,8 +167,7 @@ move(FunctionCallInfo fcinfo, const char *target, SvDirection direction,
 
 	SPI_connect();
 	run_lock();
-	if (direction == SV_DIR_UPGRADE &&
-		fastpath_nothing_to_do(target, &store_heads))
+	if (fastpath_nothing_to_do(target, direction, &store_heads))
 	{
 		SPI_finish();
 		return (Datum) 0;
@@ -327,8 +326,7 @@ move_stepwise(FunctionCallInfo fcinfo, const char *target,
 	{
 		bool		store_heads = false;
 
-		if (direction != SV_DIR_UPGRADE ||
-			!fastpath_nothing_to_do(target, &store_heads))
+		if (!fastpath_nothing_to_do(target, direction, &store_heads))
 		{
 			SvGraph    *graph = catalog_load_graph();
 			SvDestination *dest;

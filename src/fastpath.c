@@ -30,37 +30,36 @@
 
 /*
  * fastpath_nothing_to_do
- *		Whether an upgrade to target certainly has nothing to do, decided
- *		from the stored heads and the version rows alone.  Called with the
- *		lock held, connected to SPI.
+ *		Whether a call that moves the database (upgrade, downgrade or stamp
+ *		to target) certainly has nothing to do, decided from the stored
+ *		heads and the version rows alone.  Called with the lock held,
+ *		connected to SPI.
  *
- * false means "load the graph and plan": the target is not head or heads,
- * this backend's cached graph is up to date (planning from it costs less
- * than reading the stored heads), no heads are stored, or the database is
- * not at them.  *store_heads tells the caller to store the heads of the
- * graph it is about to load, because none are stored; a backend with a
- * cached graph checks that once per graph, so that the heads get stored
- * even where every call finds the graph cached.
+ * Only an upgrade to head or heads can be answered so.  false means "load
+ * the graph and plan": another call, this backend's cached graph is up to
+ * date (planning from it costs less than reading the stored heads), no
+ * heads are stored, or the database is not at them.  *store_heads tells the
+ * caller to store the heads of the graph it is about to load, because none
+ * are stored; a backend with a cached graph checks that once per graph, so
+ * that the heads get stored even where every call finds the graph cached.
  */
 bool
-fastpath_nothing_to_do(const char *target, bool *store_heads)
+fastpath_nothing_to_do(const char *target, SvDirection direction,
+					   bool *store_heads)
 {
 	static uint64 checked_generation = 0;
 	uint64		generation;
 	bool		cached;
-	bool		all_heads;
+	bool		answerable;
+	bool		all_heads = (strcmp(target, "heads") == 0);
 	char	  **heads;
 	int			nheads;
 	char	  **current;
 	int			ncurrent;
 
 	*store_heads = false;
-	if (strcmp(target, "head") == 0)
-		all_heads = false;
-	else if (strcmp(target, "heads") == 0)
-		all_heads = true;
-	else
-		return false;
+	answerable = direction == SV_DIR_UPGRADE &&
+		(all_heads || strcmp(target, "head") == 0);
 
 	cached = catalog_graph_is_cached(&generation);
 	if (cached && checked_generation == generation)
@@ -79,6 +78,8 @@ fastpath_nothing_to_do(const char *target, bool *store_heads)
 		checked_generation = generation;
 		return false;
 	}
+	if (!answerable)
+		return false;
 
 	/* "head" with several heads is an error the slow path reports */
 	if (!all_heads && nheads != 1)

@@ -299,7 +299,8 @@ extern char *sv_text_arg(FunctionCallInfo fcinfo, int argno,
 						 const char *argname, bool required);
 
 /* fastpath.c */
-extern bool fastpath_nothing_to_do(const char *target, bool *store_heads);
+extern bool fastpath_nothing_to_do(const char *target, SvDirection direction,
+								   bool *store_heads);
 extern void fastpath_check(SvGraph *graph, List **problems);
 
 /* guard.c */
