@@ -42,3 +42,8 @@ PROVE_FLAGS = -I ./test/t
 .PHONY: bench
 bench:
 	test/bench/run.sh
+
+# Every object (and its LLVM bitcode, for JIT inlining) includes the shared
+# header: rebuild them all when it changes (PGXS tracks no header
+# dependencies by itself).
+$(OBJS) $(OBJS:.o=.bc): src/schemaver.h

@@ -197,6 +197,7 @@ static int	execute(SvQuery which, Datum *values, const char *nulls,
 static char **text_array_to_cstrings(Datum d, int *n);
 static char *get_text(HeapTuple tuple, TupleDesc desc, int col);
 static int	catalog_revision_estimate(void);
+static void execute_to(SvQuery which, DestReceiver *dest, bool read_only);
 
 /*
  * Prepare (once per backend) and return the plan of one of our statements.
@@ -399,15 +400,51 @@ graph_receive(TupleTableSlot *slot, DestReceiver *self)
 
 /* DestReceiver callbacks with nothing to do */
 static void
-graph_receiver_startup(DestReceiver *self pg_attribute_unused(),
-					   int operation pg_attribute_unused(),
-					   TupleDesc typeinfo pg_attribute_unused())
+receiver_startup(DestReceiver *self pg_attribute_unused(),
+				 int operation pg_attribute_unused(),
+				 TupleDesc typeinfo pg_attribute_unused())
 {
 }
 
 static void
-graph_receiver_noop(DestReceiver *self pg_attribute_unused())
+receiver_noop(DestReceiver *self pg_attribute_unused())
 {
+}
+
+/*
+ * catalog_receiver_init
+ *		Set up a DestReceiver for one of our queries whose only work is to
+ *		take each row (receive), for the readers that consume rows as the
+ *		executor produces them instead of copying them into an SPI result.
+ */
+void
+catalog_receiver_init(DestReceiver *dest,
+					  bool (*receive) (TupleTableSlot *slot, DestReceiver *self))
+{
+	memset(dest, 0, sizeof(DestReceiver));
+	dest->receiveSlot = receive;
+	dest->rStartup = receiver_startup;
+	dest->rShutdown = receiver_noop;
+	dest->rDestroy = receiver_noop;
+	dest->mydest = DestNone;
+}
+
+/* Run one of our statements, sending its rows to dest */
+static void
+execute_to(SvQuery which, DestReceiver *dest, bool read_only)
+{
+	SPIExecuteOptions options;
+	MemoryContext cxt = CurrentMemoryContext;
+	int			rc;
+
+	memset(&options, 0, sizeof(options));
+	options.read_only = read_only;
+	options.dest = dest;
+	rc = SPI_execute_plan_extended(get_plan(which), &options);
+	MemoryContextSwitchTo(cxt);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan_extended failed for \"%s\": %s",
+			 query_defs[which].sql, SPI_result_code_string(rc));
 }
 
 /*
@@ -423,33 +460,20 @@ load_revisions(List **problems, bool fresh)
 {
 	SvGraph    *graph = graph_create();
 	GraphReceiver recv;
-	SPIExecuteOptions options;
-	MemoryContext cxt = CurrentMemoryContext;
-	int			rc;
 
 	graph_reserve(graph, catalog_revision_estimate());
-	memset(&recv, 0, sizeof(recv));
-	recv.pub.receiveSlot = graph_receive;
-	recv.pub.rStartup = graph_receiver_startup;
-	recv.pub.rShutdown = graph_receiver_noop;
-	recv.pub.rDestroy = graph_receiver_noop;
-	recv.pub.mydest = DestNone;
+	catalog_receiver_init(&recv.pub, graph_receive);
 	recv.graph = graph;
-	memset(&options, 0, sizeof(options));
-	options.read_only = !fresh;
-	options.dest = &recv.pub;
-	rc = SPI_execute_plan_extended(get_plan(Q_LOAD_REVISIONS), &options);
-	MemoryContextSwitchTo(cxt);
-	if (rc < 0)
-		elog(ERROR, "SPI_execute_plan_extended failed for \"%s\": %s",
-			 query_defs[Q_LOAD_REVISIONS].sql, SPI_result_code_string(rc));
+	execute_to(Q_LOAD_REVISIONS, &recv.pub, !fresh);
 	graph_build(graph, problems);
 	return graph;
 }
 
 /*
  * How many revisions the catalog holds, as the planner's statistics say
- * (pg_class.reltuples): room to reserve before loading them.
+ * (pg_class.reltuples): room to reserve before loading them.  0 (grow as
+ * the rows come) when unknown, or so large that a stale estimate could
+ * reserve far more than is used.
  */
 static int
 catalog_revision_estimate(void)
@@ -466,7 +490,7 @@ catalog_revision_estimate(void)
 		reltuples = ((Form_pg_class) GETSTRUCT(tup))->reltuples;
 		ReleaseSysCache(tup);
 	}
-	if (reltuples <= 0 || reltuples > 10000000)
+	if (reltuples <= 0 || reltuples > 1000000)
 		return 0;
 	return (int) (reltuples * 1.05) + 16;
 }
@@ -906,24 +930,6 @@ catalog_last_applied(SvGraph *graph, TimestampTz *applied_at,
 	SPI_freetuptable(tt);
 }
 
-/* Run one of our statements, sending its rows to dest */
-static void
-execute_to(SvQuery which, DestReceiver *dest)
-{
-	SPIExecuteOptions options;
-	MemoryContext cxt = CurrentMemoryContext;
-	int			rc;
-
-	memset(&options, 0, sizeof(options));
-	options.read_only = true;
-	options.dest = dest;
-	rc = SPI_execute_plan_extended(get_plan(which), &options);
-	MemoryContextSwitchTo(cxt);
-	if (rc < 0)
-		elog(ERROR, "SPI_execute_plan_extended failed for \"%s\": %s",
-			 query_defs[which].sql, SPI_result_code_string(rc));
-}
-
 /*
  * catalog_history_rows
  *		Send the columns of every revision that schemaver_history shows, as
@@ -936,8 +942,8 @@ execute_to(SvQuery which, DestReceiver *dest)
 void
 catalog_history_rows(DestReceiver *revisions, DestReceiver *applied)
 {
-	execute_to(Q_HISTORY_ROWS, revisions);
-	execute_to(Q_LAST_APPLIED, applied);
+	execute_to(Q_HISTORY_ROWS, revisions, true);
+	execute_to(Q_LAST_APPLIED, applied, true);
 }
 
 /*

@@ -114,6 +114,25 @@ graph_find(SvGraph *graph, const char *id)
 }
 
 /*
+ * graph_find_hinted
+ *		graph_find for a reader that goes through the revisions in about the
+ *		order the graph was loaded in (the table's order): load_pos is the
+ *		place of the row in that order, which is tried first.
+ */
+int
+graph_find_hinted(SvGraph *graph, const char *id, int load_pos)
+{
+	if (load_pos >= 0 && load_pos < graph->nrevs)
+	{
+		int			guess = graph->by_load[load_pos];
+
+		if (strcmp(graph->revs[guess].id, id) == 0)
+			return guess;
+	}
+	return graph_find(graph, id);
+}
+
+/*
  * Turn a list of ids (parents or dependencies) into indexes, reporting the
  * ones that are unknown, repeated or the revision itself.
  */
@@ -463,8 +482,9 @@ graph_add_revision(SvGraph *graph, const char *id)
 
 	if (graph->nrevs == graph->maxrevs)
 		graph_reserve(graph, Max(1024, graph->maxrevs * 2));
-	r = &graph->revs[graph->nrevs++];
+	r = &graph->revs[graph->nrevs];
 	memset(r, 0, sizeof(SvRevision));
+	r->loaded = graph->nrevs++;
 	copy = arena_alloc(&graph->arena, len);
 	memcpy(copy, id, len);
 	r->id = copy;
@@ -488,6 +508,9 @@ graph_build(SvGraph *graph, List **problems)
 
 	if (nrevs > 0)
 		qsort(revs, nrevs, sizeof(SvRevision), compare_revision_ids);
+	graph->by_load = arena_alloc(&graph->arena, sizeof(int) * Max(nrevs, 1));
+	for (int i = 0; i < nrevs; i++)
+		graph->by_load[revs[i].loaded] = i;
 
 	for (int i = 0; i < nrevs; i++)
 	{

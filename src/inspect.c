@@ -84,6 +84,7 @@ typedef struct HistoryReceiver
 	HistoryRow *rows;			/* indexed like graph->revs */
 	int			first_column;	/* 1: the revision query, which also stores
 								 * the id and marks the row present */
+	int			received;		/* rows so far: where to look first */
 	SvArena    *arena;
 } HistoryReceiver;
 
@@ -108,7 +109,7 @@ history_receive(TupleTableSlot *slot, DestReceiver *self)
 		return true;			/* the table's check refuses such an id */
 	memcpy(cid, VARDATA_ANY(id), len);
 	cid[len] = '\0';
-	idx = graph_find(recv->graph, cid);
+	idx = graph_find_hinted(recv->graph, cid, recv->received++);
 	if (idx < 0)
 		return true;
 
@@ -134,24 +135,6 @@ history_receive(TupleTableSlot *slot, DestReceiver *self)
 		row->values[to] = PointerGetDatum(copy);
 	}
 	return true;
-}
-
-/* DestReceiver callbacks with nothing to do */
-static void
-history_startup(DestReceiver *self pg_attribute_unused(),
-				int operation pg_attribute_unused(),
-				TupleDesc typeinfo pg_attribute_unused())
-{
-}
-
-static void
-history_shutdown(DestReceiver *self pg_attribute_unused())
-{
-}
-
-static void
-history_destroy(DestReceiver *self pg_attribute_unused())
-{
 }
 
 /*
@@ -191,16 +174,12 @@ inspect_history(SvGraph *graph, Tuplestorestate *tupstore, TupleDesc tupdesc)
 	arena_init(&arena, CurrentMemoryContext);
 	for (int q = 0; q < 2; q++)
 	{
-		memset(&recv[q], 0, sizeof(HistoryReceiver));
-		recv[q].pub.receiveSlot = history_receive;
-		recv[q].pub.rStartup = history_startup;
-		recv[q].pub.rShutdown = history_shutdown;
-		recv[q].pub.rDestroy = history_destroy;
-		recv[q].pub.mydest = DestNone;
+		catalog_receiver_init(&recv[q].pub, history_receive);
 		recv[q].graph = graph;
 		recv[q].rows = rows;
 		recv[q].first_column = q == 0 ? 1 : HISTORY_APPLIED_AT;
 		recv[q].arena = &arena;
+		recv[q].received = 0;
 	}
 	catalog_history_rows(&recv[0].pub, &recv[1].pub);
 

@@ -77,6 +77,7 @@ typedef struct SvRevision
 	int			nlabels;
 	int			nchildren;
 	int			ndependents;
+	int			loaded;			/* its row's place in the loading query */
 	bool		reversible;		/* has downgrade SQL */
 	bool		applied;		/* in the applied set (ancestor of a current
 								 * head, or one) */
@@ -109,6 +110,8 @@ typedef struct SvGraph
 	int		   *current;		/* rows of schemaver.version, sorted */
 	int			nlabels;
 	struct SvLabel *labels;		/* every branch label, sorted by label */
+	int		   *by_load;		/* revs index of each loaded row, in the
+								 * order the rows came */
 	SvArena		arena;			/* what the graph's pieces live in */
 	int			maxrevs;		/* room in revs (graph_add_revision) */
 } SvGraph;
@@ -203,6 +206,9 @@ extern void catalog_record_steps(int n, Datum *revision, Datum *operation,
 extern bool catalog_insert_revision(Datum *values, bool *nulls);
 extern bool catalog_get_checksum(const char *revision, char **checksum);
 extern void catalog_update_revision(Datum *values, bool *nulls);
+extern void catalog_receiver_init(DestReceiver *dest,
+								  bool (*receive) (TupleTableSlot *slot,
+												   DestReceiver *self));
 extern void catalog_history_rows(DestReceiver *revisions,
 								 DestReceiver *applied);
 extern void catalog_last_applied(SvGraph *graph, TimestampTz *applied_at,
@@ -219,6 +225,7 @@ extern void graph_set_current(SvGraph *graph, char **current, int ncurrent,
 							  List **problems);
 extern void graph_check_usable(List *problems);
 extern int	graph_find(SvGraph *graph, const char *id);
+extern int	graph_find_hinted(SvGraph *graph, const char *id, int load_pos);
 extern int	graph_heads(SvGraph *graph, int **heads);
 extern bool *graph_closure(SvGraph *graph, const int *start, int nstart,
 						   bool upward, bool with_dependencies,
