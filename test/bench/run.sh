@@ -474,10 +474,13 @@ EOF
         record "w3.$n.mem_samples" "$(awk '{print $4}' "$samp")"
     fi
 
-    # history(), server side, in new sessions on the database at head
+    # history(), server side, in new sessions on the database at head; for
+    # reference, a plain query that reads the same stored columns
     explain_file "$OUT/hist.sql" 2 "SELECT count(*) FROM schemaver_history()"
+    explain_file "$OUT/histref.sql" 2 "SELECT r.revision, r.down_revision, r.message, r.branch_labels, r.depends_on, a.applied_at, a.applied_by FROM schemaver.revision r LEFT JOIN schemaver.applied a ON a.revision = r.revision"
     for ((s = 0; s < (BENCH_SESSIONS + 1) / 2; s++)); do
         explain_times "$dbs" "$OUT/hist.sql" "w3.$n.hist.first_ms" "w3.$n.hist.repeat_ms"
+        explain_times "$dbs" "$OUT/histref.sql" "w3.$n.histref.first_ms" "w3.$n.histref.repeat_ms"
     done
     dropdb_ "$dbs"
 }
