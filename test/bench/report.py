@@ -135,7 +135,8 @@ def main(raw, meta_path, out):
         v = med(key)
         ref = med("w3.%s.histref.%s" % (hist_scale, suffix))
         rows.append(("W3 schemaver_history() of %s revisions, server side, %s" % (hist_scale, label),
-                     "plain SELECT of the same stored columns %s" % ms(ref) if ref is not None else "",
+                     "the same rows from a PL/pgSQL RETURN QUERY function %s" % ms(ref)
+                     if ref is not None else "",
                      ms(v) if v is not None else state(key), ms(v),
                      "<= 20 ms" if hist_scale == 10000 else "(20 ms at 10,000)",
                      verdict(v, v is not None and v <= 20) if hist_scale == 10000 else "n/a"))
