@@ -2,7 +2,8 @@
  *
  * catalog.c
  *	  Reading and writing the schemaver tables (schemaver.revision,
- *	  schemaver.version, schemaver.log).
+ *	  schemaver.version, schemaver.applied, schemaver.log and the cache
+ *	  schemaver.graph_heads), and the graph cache of each backend.
  *
  * Every query the extension runs on its own behalf is here.  Each is written
  * with schema-qualified names, built-in functions and operators included, so
@@ -10,6 +11,10 @@
  * takes every value as a $n parameter.  The statements are prepared once per
  * backend and kept (SPI_keepplan); the plan cache re-plans them by itself if
  * the extension is dropped and created again.
+ *
+ * The readers that see every revision (the graph loader, history) take the
+ * rows from the executor through a DestReceiver as they are produced,
+ * rather than from an SPI result that would copy them all first.
  *
  * All functions here expect the caller to be connected to SPI; what they
  * return is allocated in the memory context current at the call.

@@ -6,7 +6,8 @@
  * Each function here checks its arguments (NULL is an error, not a silent
  * empty result), connects to SPI, and reads top-down: lock (for the ones
  * that change something), load the graph, resolve the target, plan, run;
- * an upgrade to head first asks fastpath.c whether there is anything to do.
+ * the moving functions first ask fastpath.c, which can tell an upgrade to
+ * head that there is nothing to do without loading the graph.
  * The work itself lives in the other files; see schemaver.h for the map.
  *
  * src/entry.c
