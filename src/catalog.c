@@ -202,6 +202,7 @@ static int	execute(SvQuery which, Datum *values, const char *nulls,
 static char **text_array_to_cstrings(Datum d, int *n);
 static char *get_text(HeapTuple tuple, TupleDesc desc, int col);
 static int	catalog_revision_estimate(void);
+static Oid	catalog_relid(const char *relname);
 static void execute_to(SvQuery which, DestReceiver *dest, bool read_only);
 
 /*
@@ -292,6 +293,13 @@ Oid
 catalog_schema_oid(bool missing_ok)
 {
 	return get_namespace_oid(SV_SCHEMA, missing_ok);
+}
+
+/* OID of one of the catalog's tables, InvalidOid if it does not exist */
+static Oid
+catalog_relid(const char *relname)
+{
+	return get_relname_relid(relname, catalog_schema_oid(false));
 }
 
 /*
@@ -483,7 +491,7 @@ load_revisions(List **problems, bool fresh)
 static int
 catalog_revision_estimate(void)
 {
-	Oid			relid = get_relname_relid("revision", catalog_schema_oid(false));
+	Oid			relid = catalog_relid("revision");
 	HeapTuple	tup;
 	float4		reltuples = -1;
 
@@ -631,7 +639,7 @@ catalog_graph(bool fresh, List **problems)
 	Oid			relid;
 
 	AcceptInvalidationMessages();
-	relid = get_relname_relid("revision", catalog_schema_oid(false));
+	relid = catalog_relid("revision");
 
 	/*
 	 * The cache may have been filled by another role of this backend: the
@@ -674,8 +682,7 @@ catalog_graph_is_cached(uint64 *generation)
 	AcceptInvalidationMessages();
 	*generation = graph_cache_generation;
 	return graph_cache_valid &&
-		graph_cache_relid == get_relname_relid("revision",
-											   catalog_schema_oid(false));
+		graph_cache_relid == catalog_relid("revision");
 }
 
 /*
@@ -686,7 +693,7 @@ catalog_graph_is_cached(uint64 *generation)
 void
 catalog_check_read_access(void)
 {
-	Oid			relid = get_relname_relid("revision", catalog_schema_oid(false));
+	Oid			relid = catalog_relid("revision");
 
 	if (OidIsValid(relid) &&
 		pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
@@ -1069,7 +1076,7 @@ static bool
 execute_as_owner(SvQuery which, Datum *values, Snapshot snapshot,
 				 bool read_only)
 {
-	Oid			relid = get_relname_relid("graph_heads", catalog_schema_oid(false));
+	Oid			relid = catalog_relid("graph_heads");
 	HeapTuple	tup;
 	Oid			owner;
 	Oid			save_userid;
