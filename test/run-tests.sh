@@ -4,9 +4,13 @@
 #   bash test/run-tests.sh [--no-apt] [--keep] [TEST...]
 #
 # Steps: install the Debian packages that are missing (apt-get is called only
-# then), copy the tree to a scratch directory, `make` (warnings are errors)
-# and `make install` there, then, as the "postgres" user (PostgreSQL refuses
-# to run as root), `pg_virtualenv -v 15` starts a throw-away cluster in which
+# then), copy the tree to a scratch directory, make a private copy of the
+# PostgreSQL 15 installation there (test/lib/common.sh, sv_private_pg: the
+# system's PostgreSQL is never touched, and two runs on one machine never
+# share an installed schemaver.so), `make` (warnings are errors) and
+# `make install` into that copy, then, as the "postgres" user (PostgreSQL
+# refuses to run as root), start a throw-away cluster from it (initdb and
+# pg_ctl, Unix socket in the scratch directory only) in which
 # `make installcheck` runs the pg_regress tests (test/regress_schedule), the
 # isolation specs (test/isolation/specs) and the TAP tests (test/t/*.pl).
 # The three kinds run as three `make installcheck` phases so that a failure
@@ -31,19 +35,34 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/test/lib/common.sh"
 
 # ---------------------------------------------------------------------------
-# Inner mode: run by the outer script as the postgres user, inside
-# pg_virtualenv, in the scratch copy.  Runs the requested make installcheck
-# phases, logging each to $SV_LOGDIR/<phase>.log and its exit status to
-# $SV_LOGDIR/<phase>.rc.  Exits 1 when a phase failed, so that
-# pg_virtualenv prints the tail of the server log.
+# Inner mode: run by the outer script as the postgres user, in the scratch
+# copy.  Starts a throw-away cluster from the private installation
+# ($SV_PG_CONFIG), runs the requested make installcheck phases against it,
+# logging each to $SV_LOGDIR/<phase>.log and its exit status to
+# $SV_LOGDIR/<phase>.rc, and stops the cluster.  Exits 1 when a phase
+# failed, after printing the tail of the server log.
 # ---------------------------------------------------------------------------
 if [ "${1:-}" = "--inner" ]; then
     cd "$ROOT"
+    pgbin=$("$SV_PG_CONFIG" --bindir)
+    export PATH="$pgbin:$PATH"
+    data="$SV_SCRATCH/data"
+    sock="$SV_SCRATCH/sock"
+    mkdir -p "$sock"
+    initdb -D "$data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync \
+        >"$SV_LOGDIR/initdb.log" 2>&1 \
+        || { cat "$SV_LOGDIR/initdb.log" >&2; exit 1; }
+    pg_ctl -D "$data" -l "$SV_LOGDIR/server.log" -w \
+        -o "-c listen_addresses='' -k $sock -p 5432 -c fsync=off" start >/dev/null \
+        || { cat "$SV_LOGDIR/server.log" >&2; exit 1; }
+    trap 'pg_ctl -D "$data" -m immediate stop >/dev/null 2>&1 || true' EXIT
+    export PGHOST="$sock" PGPORT=5432 PGUSER=postgres PGDATABASE=postgres
+    unset PGPASSWORD PGSERVICE PGOPTIONS PGSSLMODE
     run_phase() {
         local phase=$1; shift
         local rc=0
         printf '\n==> %s tests\n' "$phase"
-        make installcheck "$@" 2>&1 | tee "$SV_LOGDIR/$phase.log" || rc=${PIPESTATUS[0]}
+        make installcheck PG_CONFIG="$SV_PG_CONFIG" "$@" 2>&1 | tee "$SV_LOGDIR/$phase.log" || rc=${PIPESTATUS[0]}
         echo "$rc" >"$SV_LOGDIR/$phase.rc"
     }
     if [ "${SV_RUN_REGRESS:-0}" = 1 ]; then
@@ -68,6 +87,8 @@ if [ "${1:-}" = "--inner" ]; then
         fi
     fi
     if grep -qvx 0 "$SV_LOGDIR"/*.rc 2>/dev/null; then
+        printf '\n----- server log (last 40 lines) -----\n'
+        tail -n 40 "$SV_LOGDIR/server.log"
         exit 1
     fi
     exit 0
@@ -171,7 +192,12 @@ mkdir -p "$WORK" "$LOGDIR" "$TMP/tmp"
 sv_say "copying the tree to $WORK"
 sv_copy_tree "$ROOT" "$WORK"
 
-if ! sv_build_and_install "$WORK"; then
+sv_say "private copy of PostgreSQL ${SV_PG_MAJOR} in $TMP/pg"
+if ! PRIV_PG_CONFIG=$(sv_private_pg "$TMP/pg"); then
+    echo "could not copy the PostgreSQL installation" >&2
+    exit 1
+fi
+if ! sv_build_and_install "$WORK" "$PRIV_PG_CONFIG"; then
     echo "build or install failed" >&2
     exit 1
 fi
@@ -188,17 +214,16 @@ fi
 sv_ensure_socket_dir
 
 # ---------------------------------------------------------------------------
-# Run: pg_virtualenv + make installcheck, as the test user
+# Run: a throw-away cluster + make installcheck, as the test user
 # ---------------------------------------------------------------------------
-sv_say "running the tests as $(sv_test_user) in a pg_virtualenv cluster"
+sv_say "running the tests as $(sv_test_user) in a throw-away cluster"
 inner_rc=0
-# shellcheck disable=SC2016 # $1 and $2 are expanded by the inner bash
 sv_as_test_user "$TMP/tmp" \
-    "SV_LOGDIR=$LOGDIR" "SV_SUBSET=$SV_SUBSET" \
+    "SV_LOGDIR=$LOGDIR" "SV_SUBSET=$SV_SUBSET" "SV_SCRATCH=$TMP" \
+    "SV_PG_CONFIG=$PRIV_PG_CONFIG" \
     "SV_RUN_REGRESS=$SV_RUN_REGRESS" "SV_RUN_ISOLATION=$SV_RUN_ISOLATION" "SV_RUN_TAP=$SV_RUN_TAP" \
     "SV_REGRESS=${sel_regress[*]}" "SV_ISOLATION=${sel_isolation[*]}" "SV_PROVE=${sel_tap[*]}" \
-    bash -c 'cd "$1" && exec pg_virtualenv -v "$2" bash test/run-tests.sh --inner' \
-    run-tests "$WORK" "$SV_PG_MAJOR" || inner_rc=$?
+    bash "$WORK/test/run-tests.sh" --inner || inner_rc=$?
 
 # Copy the results back into the source tree, where developers look for them.
 copy_back() {
@@ -350,8 +375,8 @@ for phase in "${failed_phases[@]}"; do
 done
 
 if [ "$inner_rc" != 0 ] && [ "$total_fail" -eq 0 ]; then
-    # no phase failed, so pg_virtualenv itself did (cluster setup, ...)
-    echo "pg_virtualenv exited with status $inner_rc" >&2
+    # no phase failed, so the cluster setup did
+    echo "the test cluster could not be set up (status $inner_rc)" >&2
     total_fail=$((total_fail + 1))
 fi
 

@@ -207,13 +207,44 @@ sv_cleanup_tmp() {
     fi
 }
 
-# sv_build_and_install DIR: build the extension in DIR (warnings are errors,
-# as the Makefile says) and install it into PostgreSQL ${SV_PG_MAJOR}.
+# sv_build_and_install DIR [PG_CONFIG]: build the extension in DIR (warnings
+# are errors, as the Makefile says) and install it into the PostgreSQL
+# installation of PG_CONFIG (default: the system's PostgreSQL ${SV_PG_MAJOR}).
 sv_build_and_install() {
-    local dir=$1 jobs
+    local dir=$1 pg_config=${2:-$SV_PG_CONFIG} jobs
     jobs=$(nproc 2>/dev/null || echo 2)
     sv_say "building (make)"
-    make -C "$dir" -j"$jobs" PG_CONFIG="$SV_PG_CONFIG" || return 1
+    make -C "$dir" -j"$jobs" PG_CONFIG="$pg_config" || return 1
     sv_say "installing (make install)"
-    make -C "$dir" install PG_CONFIG="$SV_PG_CONFIG" || return 1
+    make -C "$dir" install PG_CONFIG="$pg_config" || return 1
+}
+
+# sv_private_pg ROOT [MAJOR]: make ROOT a private, relocated copy of the
+# PostgreSQL MAJOR installation (default ${SV_PG_MAJOR}) and print the path
+# of its pg_config.
+#
+# PostgreSQL finds its share directory, $libdir and PGXS relative to the
+# real path of its executables, so a copy of /usr/lib/postgresql/MAJOR and
+# /usr/share/postgresql/MAJOR under ROOT, laid out as on the system, is a
+# complete installation of its own (headers and the multiarch library
+# directory are symlinks to the system's).  Installing into it and testing
+# from it means that two test runs on one machine (two engineers, or CI and
+# a developer) never swap schemaver.so or its scripts under each other, and
+# that the system's PostgreSQL is never touched.  About 50 MB, copied in
+# well under a second.
+sv_private_pg() {
+    local root=$1 major=${2:-$SV_PG_MAJOR} multiarch
+    multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
+    mkdir -p "$root/usr/lib/postgresql" "$root/usr/share/postgresql" || return 1
+    cp -a "/usr/lib/postgresql/$major" "$root/usr/lib/postgresql/" || return 1
+    cp -a "/usr/share/postgresql/$major" "$root/usr/share/postgresql/" || return 1
+    ln -sfn /usr/include "$root/usr/include"
+    ln -sfn "/usr/lib/$multiarch" "$root/usr/lib/$multiarch"
+    # whatever an earlier `make install` left in the system tree goes
+    rm -rf "$root/usr/lib/postgresql/$major/lib/schemaver.so" \
+        "$root/usr/lib/postgresql/$major/lib/bitcode/schemaver" \
+        "$root/usr/lib/postgresql/$major/lib/bitcode/schemaver.index.bc" \
+        "$root/usr/share/postgresql/$major/extension"/schemaver[.-]* \
+        "$root/usr/lib/postgresql/$major/bin/schemaver"
+    echo "$root/usr/lib/postgresql/$major/bin/pg_config"
 }
