@@ -37,14 +37,14 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # ---------------------------------------------------------------------------
 # Inner mode: run by the outer script as the postgres user, in the scratch
 # copy.  Starts a throw-away cluster from the private installation
-# ($SV_PG_CONFIG), runs the requested make installcheck phases against it,
+# ($SV_PRIV_PG_CONFIG), runs the requested make installcheck phases against it,
 # logging each to $SV_LOGDIR/<phase>.log and its exit status to
 # $SV_LOGDIR/<phase>.rc, and stops the cluster.  Exits 1 when a phase
 # failed, after printing the tail of the server log.
 # ---------------------------------------------------------------------------
 if [ "${1:-}" = "--inner" ]; then
     cd "$ROOT"
-    pgbin=$("$SV_PG_CONFIG" --bindir)
+    pgbin=$("$SV_PRIV_PG_CONFIG" --bindir)
     export PATH="$pgbin:$PATH"
     data="$SV_SCRATCH/data"
     sock="$SV_SCRATCH/sock"
@@ -62,7 +62,7 @@ if [ "${1:-}" = "--inner" ]; then
         local phase=$1; shift
         local rc=0
         printf '\n==> %s tests\n' "$phase"
-        make installcheck PG_CONFIG="$SV_PG_CONFIG" "$@" 2>&1 | tee "$SV_LOGDIR/$phase.log" || rc=${PIPESTATUS[0]}
+        make installcheck PG_CONFIG="$SV_PRIV_PG_CONFIG" "$@" 2>&1 | tee "$SV_LOGDIR/$phase.log" || rc=${PIPESTATUS[0]}
         echo "$rc" >"$SV_LOGDIR/$phase.rc"
     }
     if [ "${SV_RUN_REGRESS:-0}" = 1 ]; then
@@ -220,7 +220,7 @@ sv_say "running the tests as $(sv_test_user) in a throw-away cluster"
 inner_rc=0
 sv_as_test_user "$TMP/tmp" \
     "SV_LOGDIR=$LOGDIR" "SV_SUBSET=$SV_SUBSET" "SV_SCRATCH=$TMP" \
-    "SV_PG_CONFIG=$PRIV_PG_CONFIG" \
+    "SV_PRIV_PG_CONFIG=$PRIV_PG_CONFIG" \
     "SV_RUN_REGRESS=$SV_RUN_REGRESS" "SV_RUN_ISOLATION=$SV_RUN_ISOLATION" "SV_RUN_TAP=$SV_RUN_TAP" \
     "SV_REGRESS=${sel_regress[*]}" "SV_ISOLATION=${sel_isolation[*]}" "SV_PROVE=${sel_tap[*]}" \
     bash "$WORK/test/run-tests.sh" --inner || inner_rc=$?
