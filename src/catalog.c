@@ -309,9 +309,11 @@ catalog_relid(const char *relname)
  * id, so the graph reports it as a problem instead of tripping over it.
  *
  * The elements are walked in place, as deconstruct_array would, without
- * its allocations; a short array (the usual one, stored with a one-byte
- * header) is first copied to an aligned buffer on the stack rather than
- * detoasted into a palloc'd one.
+ * its allocations; a short array (the usual one, stored inline with a
+ * one-byte header) is first copied to an aligned buffer on the stack rather
+ * than detoasted into a palloc'd one.  Everything else (a compressed array,
+ * or one stored out of line, whose datum is a one-byte-header TOAST
+ * pointer) is detoasted.
  */
 static const char **
 graph_ids(SvGraph *graph, Datum d, int *n)
@@ -327,7 +329,8 @@ graph_ids(SvGraph *graph, Datum d, int *n)
 	char	   *p;
 	bits8	   *bitmap;
 
-	if (VARATT_IS_SHORT(v) && VARSIZE_SHORT(v) - VARHDRSZ_SHORT + VARHDRSZ <= sizeof(buf))
+	if (VARATT_IS_SHORT(v) && !VARATT_IS_EXTERNAL(v) &&
+		VARSIZE_SHORT(v) - VARHDRSZ_SHORT + VARHDRSZ <= sizeof(buf))
 	{
 		Size		len = VARSIZE_SHORT(v) - VARHDRSZ_SHORT;
 

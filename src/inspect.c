@@ -122,6 +122,7 @@ history_receive(TupleTableSlot *slot, DestReceiver *self)
 		int			to = c == 0 ? 0 : recv->first_column + c - 1;
 		Size		size;
 		void	   *copy;
+		Datum		value;
 
 		row->nulls[to] = slot->tts_isnull[c];
 		if (row->nulls[to] || att->attbyval)
@@ -129,9 +130,16 @@ history_receive(TupleTableSlot *slot, DestReceiver *self)
 			row->values[to] = slot->tts_values[c];
 			continue;
 		}
-		size = datumGetSize(slot->tts_values[c], false, att->attlen);
+		/*
+		 * A compressed or out-of-line value is detoasted: the copy must be
+		 * the value itself, not a TOAST pointer into the table.
+		 */
+		value = slot->tts_values[c];
+		if (att->attlen == -1)
+			value = PointerGetDatum(PG_DETOAST_DATUM_PACKED(value));
+		size = datumGetSize(value, false, att->attlen);
 		copy = arena_alloc(recv->arena, size);
-		memcpy(copy, DatumGetPointer(slot->tts_values[c]), size);
+		memcpy(copy, DatumGetPointer(value), size);
 		row->values[to] = PointerGetDatum(copy);
 	}
 	return true;

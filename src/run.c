@@ -169,7 +169,8 @@ run_operation_name(SvOperation op)
 /*
  * run_step_arrow
  *		"parent -> revision" for a step up, "revision -> parent" for a step
- *		down; "<base>" stands for no parent and a merge shows "(a, b)".
+ *		down; "<base>" stands for no parent and a merge shows "(a, b)" (its
+ *		first ten parents, then how many more).
  */
 char *
 run_step_arrow(SvGraph *graph, SvStep *step)
@@ -184,8 +185,10 @@ run_step_arrow(SvGraph *graph, SvStep *step)
 	{
 		if (r->nparents > 1)
 			appendStringInfoChar(&parents, '(');
-		for (int i = 0; i < r->nparents; i++)
+		for (int i = 0; i < r->nparents && i < 10; i++)
 			appendStringInfo(&parents, "%s%s", i ? ", " : "", r->parent_ids[i]);
+		if (r->nparents > 10)
+			appendStringInfo(&parents, " and %d more", r->nparents - 10);
 		if (r->nparents > 1)
 			appendStringInfoChar(&parents, ')');
 	}
