@@ -74,26 +74,26 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 	[Q_LOAD_REVISIONS] = {
 		"SELECT r.revision, r.down_revision, r.depends_on, r.branch_labels,"
 		" (r.downgrade_sql IS NOT NULL)"
-		" FROM schemaver.revision r",
+		" FROM ONLY schemaver.revision r",
 		0, {InvalidOid}
 	},
 	[Q_LOAD_VERSION] = {
-		"SELECT v.revision FROM schemaver.version v",
+		"SELECT v.revision FROM ONLY schemaver.version v",
 		0, {InvalidOid}
 	},
 	[Q_FETCH_STEPS] = {
 		"SELECT u.n, r.upgrade_sql, r.downgrade_sql, r.message, r.checksum"
 		" FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(revision, n)"
-		" JOIN schemaver.revision r"
+		" JOIN ONLY schemaver.revision r"
 		"  ON r.revision OPERATOR(pg_catalog.=) u.revision",
 		1, {TEXTARRAYOID}
 	},
 	[Q_RECORD_STEPS] = {
-		"WITH gone AS (DELETE FROM schemaver.version v"
+		"WITH gone AS (DELETE FROM ONLY schemaver.version v"
 		"  WHERE v.revision OPERATOR(pg_catalog.=) ANY ($1)),"
 		" added AS (INSERT INTO schemaver.version (revision)"
 		"  SELECT pg_catalog.unnest($2)),"
-		" unapplied AS (DELETE FROM schemaver.applied a"
+		" unapplied AS (DELETE FROM ONLY schemaver.applied a"
 		"  USING pg_catalog.unnest($10) AS u(revision)"
 		"  WHERE a.revision OPERATOR(pg_catalog.=) u.revision),"
 		" applied AS (INSERT INTO schemaver.applied (revision, applied_at, applied_by)"
@@ -113,7 +113,7 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 		"  pg_catalog.unnest($8), pg_catalog.unnest($9)) WITH ORDINALITY"
 		"  AS s(revision, operation, heads_before, heads_after, started_at,"
 		"       elapsed, checksum, n),"
-		"  (SELECT COALESCE(pg_catalog.max(l.id), 0) AS id FROM schemaver.log l) m"
+		"  (SELECT COALESCE(pg_catalog.max(l.id), 0) AS id FROM ONLY schemaver.log l) m"
 		" ORDER BY s.n",
 		12, {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
 			TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, INTERVALARRAYOID,
@@ -128,12 +128,12 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 		TEXTOID, TEXTOID, TEXTOID}
 	},
 	[Q_GET_CHECKSUM] = {
-		"SELECT r.checksum FROM schemaver.revision r"
+		"SELECT r.checksum FROM ONLY schemaver.revision r"
 		" WHERE r.revision OPERATOR(pg_catalog.=) $1",
 		1, {TEXTOID}
 	},
 	[Q_UPDATE_REVISION] = {
-		"UPDATE schemaver.revision SET down_revision = $2, depends_on = $3,"
+		"UPDATE ONLY schemaver.revision SET down_revision = $2, depends_on = $3,"
 		" branch_labels = $4, message = $5, upgrade_sql = $6,"
 		" downgrade_sql = $7, checksum = $8,"
 		" registered_at = pg_catalog.now(), registered_by = CURRENT_USER"
@@ -142,33 +142,33 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 		TEXTOID, TEXTOID, TEXTOID}
 	},
 	[Q_LAST_APPLIED] = {
-		"SELECT a.revision, a.applied_at, a.applied_by FROM schemaver.applied a",
+		"SELECT a.revision, a.applied_at, a.applied_by FROM ONLY schemaver.applied a",
 		0, {InvalidOid}
 	},
 	[Q_HISTORY_ROWS] = {
 		"SELECT r.revision, r.down_revision, r.message, r.branch_labels,"
-		" r.depends_on FROM schemaver.revision r",
+		" r.depends_on FROM ONLY schemaver.revision r",
 		0, {InvalidOid}
 	},
 	[Q_ALL_CONTENT] = {
 		"SELECT r.revision, r.down_revision, r.depends_on, r.branch_labels,"
 		" r.message, r.upgrade_sql, r.downgrade_sql, r.checksum"
-		" FROM schemaver.revision r"
+		" FROM ONLY schemaver.revision r"
 		" ORDER BY r.revision COLLATE pg_catalog.\"C\"",
 		0, {InvalidOid}
 	},
 	[Q_FINGERPRINT] = {
 		"SELECT pg_catalog.concat_ws('/',"
-		" (SELECT pg_catalog.max(l.id) FROM schemaver.log l),"
+		" (SELECT pg_catalog.max(l.id) FROM ONLY schemaver.log l),"
 		" (SELECT pg_catalog.md5(pg_catalog.string_agg(r.revision"
 		"   OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) r.checksum, ','"
-		"   ORDER BY r.revision COLLATE pg_catalog.\"C\")) FROM schemaver.revision r),"
+		"   ORDER BY r.revision COLLATE pg_catalog.\"C\")) FROM ONLY schemaver.revision r),"
 		" (SELECT pg_catalog.string_agg(v.revision, ',' ORDER BY v.revision)"
-		"   FROM schemaver.version v))",
+		"   FROM ONLY schemaver.version v))",
 		0, {InvalidOid}
 	},
 	[Q_READ_HEADS] = {
-		"SELECT g.heads FROM schemaver.graph_heads g",
+		"SELECT g.heads FROM ONLY schemaver.graph_heads g",
 		0, {InvalidOid}
 	},
 	[Q_STORE_HEADS] = {
@@ -178,7 +178,7 @@ static const SvQueryDef query_defs[Q_COUNT] = {
 		1, {TEXTARRAYOID}
 	},
 	[Q_FORGET_HEADS] = {
-		"DELETE FROM schemaver.graph_heads",
+		"DELETE FROM ONLY schemaver.graph_heads",
 		0, {InvalidOid}
 	},
 };
@@ -195,6 +195,16 @@ static List *graph_cache_problems = NIL;
 static Oid	graph_cache_relid = InvalidOid;
 static bool graph_cache_valid = false;
 static uint64 graph_cache_generation = 0;	/* counts the rebuilds */
+
+/*
+ * A call that is walking a graph pins it (catalog_pin_graph) for as long as
+ * revision SQL may run: if the cache must be rebuilt meanwhile, the pinned
+ * graph's memory is kept, in retired_graph_cxts, until the last pin goes.
+ * (Revision SQL cannot call schemaver's functions, which would rebuild it,
+ * but nothing the walk holds may ever be freed under it.)
+ */
+static int	graph_cache_pins = 0;
+static List *retired_graph_cxts = NIL;
 
 static SPIPlanPtr get_plan(SvQuery which);
 static int	execute(SvQuery which, Datum *values, const char *nulls,
@@ -229,16 +239,30 @@ get_plan(SvQuery which)
 	return saved_plans[which];
 }
 
-/* Run one of our statements; "cannot happen" failures are elog'd */
+/*
+ * Run one of our statements; "cannot happen" failures are elog'd.  It runs
+ * as one of schemaver's own statements (guard_begin_internal): the only
+ * kind that may write the catalog in a transaction that ran revision SQL.
+ */
 static int
 execute(SvQuery which, Datum *values, const char *nulls, bool read_only,
 		long count)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	int			rc;
+	volatile int rc = 0;
 
+	guard_begin_internal();
+	PG_TRY();
+	{
+		rc = SPI_execute_plan(get_plan(which), values, nulls, read_only,
+							  count);
+	}
+	PG_FINALLY();
+	{
+		guard_end_internal();
+	}
+	PG_END_TRY();
 	/* SPI returns in its own procedure context: come back to the caller's */
-	rc = SPI_execute_plan(get_plan(which), values, nulls, read_only, count);
 	MemoryContextSwitchTo(cxt);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s",
@@ -614,7 +638,7 @@ catalog_invalidate(Relation rel)
 		return;
 
 	CacheInvalidateRelcache(rel);
-	run_acquire_lock();
+	lock_acquire(false);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	catalog_forget_heads();
@@ -654,6 +678,14 @@ catalog_graph(bool fresh, List **problems)
 	{
 		MemoryContext old;
 
+		/* a graph someone is walking is set aside, not freed */
+		if (graph_cache_pins > 0 && graph_cache_cxt != NULL)
+		{
+			old = MemoryContextSwitchTo(CacheMemoryContext);
+			retired_graph_cxts = lappend(retired_graph_cxts, graph_cache_cxt);
+			MemoryContextSwitchTo(old);
+			graph_cache_cxt = NULL;
+		}
 		if (graph_cache_cxt == NULL)
 			graph_cache_cxt = AllocSetContextCreate(CacheMemoryContext,
 													"schemaver graph cache",
@@ -671,6 +703,37 @@ catalog_graph(bool fresh, List **problems)
 	*problems = list_concat(*problems, graph_cache_problems);
 	load_version(graph_cache, problems, fresh);
 	return graph_cache;
+}
+
+/*
+ * catalog_pin_graph
+ *		Keep the graph(s) handed out so far alive until catalog_unpin_graph,
+ *		even if the cache is rebuilt meanwhile.
+ */
+void
+catalog_pin_graph(void)
+{
+	graph_cache_pins++;
+}
+
+/*
+ * catalog_unpin_graph
+ *		Release a pin; with the last one, free the graphs that were replaced
+ *		while pinned.  Called on every way out of a walk (PG_FINALLY).
+ */
+void
+catalog_unpin_graph(void)
+{
+	ListCell   *lc;
+
+	if (graph_cache_pins > 0)
+		graph_cache_pins--;
+	if (graph_cache_pins > 0)
+		return;
+	foreach(lc, retired_graph_cxts)
+		MemoryContextDelete((MemoryContext) lfirst(lc));
+	list_free(retired_graph_cxts);
+	retired_graph_cxts = NIL;
 }
 
 /*
@@ -1085,7 +1148,7 @@ execute_as_owner(SvQuery which, Datum *values, Snapshot snapshot,
 	Oid			save_userid;
 	int			save_sec_context;
 	MemoryContext cxt = CurrentMemoryContext;
-	int			rc;
+	volatile int rc = 0;
 
 	if (!OidIsValid(relid))
 		return false;
@@ -1099,8 +1162,17 @@ execute_as_owner(SvQuery which, Datum *values, Snapshot snapshot,
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner, save_sec_context |
 						   SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
-	rc = SPI_execute_snapshot(get_plan(which), values, NULL, snapshot,
-							  InvalidSnapshot, read_only, false, 0);
+	guard_begin_internal();
+	PG_TRY();
+	{
+		rc = SPI_execute_snapshot(get_plan(which), values, NULL, snapshot,
+								  InvalidSnapshot, read_only, false, 0);
+	}
+	PG_FINALLY();
+	{
+		guard_end_internal();
+	}
+	PG_END_TRY();
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 	MemoryContextSwitchTo(cxt);
 	if (rc < 0)

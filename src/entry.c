@@ -22,6 +22,7 @@
 #include "nodes/parsenodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "schemaver.h"
 
 PG_MODULE_MAGIC;
@@ -59,6 +60,8 @@ _PG_init(void)
 {
 	guard_install();
 	catalog_init();
+	lock_init();
+	MarkGUCPrefixReserved("schemaver");
 }
 
 /*
@@ -248,12 +251,14 @@ typedef void (*InspectFn) (SvGraph *graph, Tuplestorestate *tupstore,
 						   TupleDesc tupdesc);
 
 static Datum
-inspect(FunctionCallInfo fcinfo, InspectFn fn, bits32 srf_flags)
+inspect(FunctionCallInfo fcinfo, InspectFn fn, bits32 srf_flags,
+		const char *funcname)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	List	   *problems = NIL;
 	SvGraph    *graph;
 
+	guard_check_not_nested(funcname);
 	InitMaterializedSRF(fcinfo, srf_flags);
 	SPI_connect();
 	graph = inspect_graph(&problems);
@@ -266,21 +271,23 @@ inspect(FunctionCallInfo fcinfo, InspectFn fn, bits32 srf_flags)
 Datum
 schemaver_current(PG_FUNCTION_ARGS)
 {
-	return inspect(fcinfo, inspect_current, MAT_SRF_USE_EXPECTED_DESC);
+	return inspect(fcinfo, inspect_current, MAT_SRF_USE_EXPECTED_DESC,
+				   "schemaver_current()");
 }
 
 /* schemaver_heads(): the heads of the registered graph */
 Datum
 schemaver_heads(PG_FUNCTION_ARGS)
 {
-	return inspect(fcinfo, inspect_heads, MAT_SRF_USE_EXPECTED_DESC);
+	return inspect(fcinfo, inspect_heads, MAT_SRF_USE_EXPECTED_DESC,
+				   "schemaver_heads()");
 }
 
 /* schemaver_history(): every revision, newest first */
 Datum
 schemaver_history(PG_FUNCTION_ARGS)
 {
-	return inspect(fcinfo, inspect_history, 0);
+	return inspect(fcinfo, inspect_history, 0, "schemaver_history()");
 }
 
 /* schemaver_verify(): the problems of the catalog and graph */
@@ -291,6 +298,7 @@ schemaver_verify(PG_FUNCTION_ARGS)
 	List	   *problems = NIL;
 	SvGraph    *graph;
 
+	guard_check_not_nested("schemaver_verify()");
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	graph = inspect_graph(&problems);

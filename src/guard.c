@@ -13,12 +13,26 @@
  *	  ProcessUtility_hook);
  *	- writing to the schemaver tables (ExecutorStart_hook);
  *	- CREATE INDEX CONCURRENTLY, with a hint on what to do instead;
- *	- calling a schemaver function that moves the database
- *	  (guard_check_not_nested).
+ *	- attaching anything to the catalog that would change what the
+ *	  extension reads or writes: a table that inherits from a catalog table
+ *	  or a catalog table made a child or a partition, a foreign key that
+ *	  references one, a policy, extended statistics, a publication, a
+ *	  comment or security label on its objects;
+ *	- calling any schemaver function (guard_check_not_nested): a nested call
+ *	  would run under the outer call's lock and bookkeeping, and reload the
+ *	  graph the outer call is walking.
  *
- * Outside revision SQL the hooks do nothing but pass the call on, so a DBA
- * can still repair the catalog by hand and pg_restore can load it.  The
- * hooks are installed when the library is loaded, which always happens
+ * The catalog stays guarded after the revisions of a transaction have run,
+ * until that transaction ends: a deferred constraint trigger that a revision
+ * created fires at the caller's COMMIT, and a trigger or rule a revision put
+ * on its own table fires on the caller's later statements, both after
+ * revision SQL has returned.  Until the end of a transaction that ran
+ * revision SQL, only schemaver's own statements (guard_begin_internal) may
+ * write the catalog.
+ *
+ * Outside such a transaction the hooks do nothing but pass the call on, so
+ * a DBA can still repair the catalog by hand and pg_restore can load it.
+ * The hooks are installed when the library is loaded, which always happens
  * before any revision runs, since only schemaver's functions run revisions.
  *
  * src/guard.c
@@ -27,9 +41,12 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
+#include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
+#include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_namespace.h"
@@ -43,6 +60,10 @@
 #include "schemaver.h"
 
 static int	revision_depth = 0;
+static int	revisions_level = 0;	/* the outermost (sub)transaction
+										 * nest level whose work includes
+										 * revision SQL; 0: none */
+static int	internal_depth = 0;	/* schemaver's own catalog statements */
 static Oid	guarded_namespace = InvalidOid;
 static Oid	guarded_extension = InvalidOid;
 
@@ -59,8 +80,18 @@ static void guard_process_utility(PlannedStmt *pstmt, const char *queryString,
 static void guard_executor_start(QueryDesc *queryDesc, int eflags);
 static void guard_object_access(ObjectAccessType access, Oid classId,
 								Oid objectId, int subId, void *arg);
+static bool guard_active(void);
+static void guard_xact_callback(XactEvent event, void *arg);
+static void guard_subxact_callback(SubXactEvent event,
+								   SubTransactionId mySubid,
+								   SubTransactionId parentSubid, void *arg);
 static void refuse(const char *what) pg_attribute_noreturn();
 static void check_rangevar(RangeVar *rv, const char *what);
+static void check_foreign_keys(List *constraints);
+static void check_table_elements(List *elts);
+static void check_alter_table(AlterTableStmt *stmt);
+static void check_object(ObjectType objtype, Node *object, const char *what);
+static void check_publication_objects(List *objects);
 static bool names_schemaver(List *names);
 static Oid	creation_namespace(const char *schemaname);
 static void check_creation(RangeVar *rv);
@@ -81,6 +112,63 @@ guard_install(void)
 	ExecutorStart_hook = guard_executor_start;
 	prev_object_access = object_access_hook;
 	object_access_hook = guard_object_access;
+	RegisterXactCallback(guard_xact_callback, NULL);
+	RegisterSubXactCallback(guard_subxact_callback, NULL);
+}
+
+/*
+ * Whether the guards apply now: while revision SQL runs, and, until the
+ * transaction ends, to everything but schemaver's own statements once
+ * revision SQL has run in it (see the file header).
+ */
+static bool
+guard_active(void)
+{
+	return revision_depth > 0 ||
+		(revisions_level > 0 && internal_depth == 0);
+}
+
+/*
+ * End of transaction: the catalog is no longer guarded for it.  COMMIT and
+ * PREPARE come after the deferred triggers have fired, so those still ran
+ * guarded.
+ */
+static void
+guard_xact_callback(XactEvent event, void *arg pg_attribute_unused())
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			revisions_level = 0;
+			internal_depth = 0;
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * End of a subtransaction: if it is rolled back with the revision SQL that
+ * ran in it, so are the triggers and deferred events that SQL created, and
+ * the catalog is no longer guarded for it; if it commits, its revision SQL
+ * now belongs to its parent.
+ */
+static void
+guard_subxact_callback(SubXactEvent event,
+					   SubTransactionId mySubid pg_attribute_unused(),
+					   SubTransactionId parentSubid pg_attribute_unused(),
+					   void *arg pg_attribute_unused())
+{
+	int			level = GetCurrentTransactionNestLevel();
+
+	if (event == SUBXACT_EVENT_ABORT_SUB && revisions_level >= level)
+		revisions_level = 0;
+	else if (event == SUBXACT_EVENT_COMMIT_SUB && revisions_level == level)
+		revisions_level = level - 1;
 }
 
 /*
@@ -103,7 +191,11 @@ guard_prepare(void)
 void
 guard_enter_revision(void)
 {
+	int			level = GetCurrentTransactionNestLevel();
+
 	revision_depth++;
+	if (revisions_level == 0 || level < revisions_level)
+		revisions_level = level;
 }
 
 /*
@@ -129,10 +221,35 @@ guard_in_revision(void)
 }
 
 /*
+ * guard_begin_internal
+ *		One of schemaver's own statements on its catalog starts: after
+ *		revision SQL has run in the transaction, only these may write it.
+ */
+void
+guard_begin_internal(void)
+{
+	internal_depth++;
+}
+
+/*
+ * guard_end_internal
+ *		schemaver's own statement has finished (or failed: the caller calls
+ *		this from PG_FINALLY; the end of the transaction resets it too).
+ */
+void
+guard_end_internal(void)
+{
+	if (internal_depth > 0)
+		internal_depth--;
+}
+
+/*
  * guard_check_not_nested
- *		Refuse a schemaver function that changes the catalog when it is
- *		called from revision SQL: it would run under the outer call's lock
- *		and bookkeeping and leave both inconsistent.
+ *		Refuse any schemaver function called from revision SQL.  One that
+ *		moves the database or registers would run under the outer call's
+ *		lock and bookkeeping and leave both inconsistent; even one that only
+ *		reads would reload, and so free or reset, the graph the outer call
+ *		is walking.
  */
 void
 guard_check_not_nested(const char *funcname)
@@ -141,18 +258,29 @@ guard_check_not_nested(const char *funcname)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_IN_USE),
 				 errmsg("%s cannot be called from revision SQL", funcname),
-				 errdetail("A revision is being applied or undone by schemaver.")));
+				 errdetail("A revision is being applied or undone by schemaver, and its SQL cannot call schemaver's functions."),
+				 errhint("Call it before or after the migration.")));
 }
 
-/* Raise the error for a revision that touches the extension */
+/*
+ * Raise the error for SQL that touches the extension: revision SQL, or a
+ * statement that runs later in a transaction that ran revision SQL (a
+ * deferred trigger at COMMIT, a trigger a revision created).
+ */
 static void
 refuse(const char *what)
 {
+	if (revision_depth > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("revision SQL cannot %s", what),
+				 errdetail("The schemaver extension is running the revision and owns that object."),
+				 errhint("Change the schemaver catalog only through the schemaver functions, outside revision SQL.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_IN_USE),
-			 errmsg("revision SQL cannot %s", what),
-			 errdetail("The schemaver extension is running the revision and owns that object."),
-			 errhint("Change the schemaver catalog only through the schemaver functions, outside revision SQL.")));
+			 errmsg("cannot %s in a transaction that ran revision SQL", what),
+			 errdetail("Until a transaction that applied or undid revisions ends, only schemaver's functions may change its catalog; this statement (for example a trigger a revision created, or a deferred constraint trigger firing at COMMIT) tried to."),
+			 errhint("Change the schemaver catalog in a transaction of its own.")));
 }
 
 /* Refuse a statement that names a relation in the schemaver schema */
@@ -279,6 +407,151 @@ check_grant(GrantStmt *grant)
 }
 
 /*
+ * Refuse foreign keys, among table constraints, that reference a catalog
+ * table: the catalog would get the referential triggers of a table a user
+ * owns, which could block schemaver's own deletes.
+ */
+static void
+check_foreign_keys(List *constraints)
+{
+	ListCell   *lc;
+
+	foreach(lc, constraints)
+	{
+		Node	   *node = lfirst(lc);
+
+		if (IsA(node, Constraint) &&
+			((Constraint *) node)->contype == CONSTR_FOREIGN)
+			check_rangevar(((Constraint *) node)->pktable,
+						   "reference the schemaver catalog in a foreign key");
+	}
+}
+
+/* The same for the column and table constraints of CREATE TABLE */
+static void
+check_table_elements(List *elts)
+{
+	ListCell   *lc;
+
+	foreach(lc, elts)
+	{
+		Node	   *node = lfirst(lc);
+
+		if (IsA(node, ColumnDef))
+			check_foreign_keys(((ColumnDef *) node)->constraints);
+		else
+			check_foreign_keys(list_make1(node));
+	}
+}
+
+/*
+ * ALTER TABLE: of a catalog table, or one that ties a table to the catalog
+ * (inheritance, partitions, foreign keys).
+ */
+static void
+check_alter_table(AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	check_rangevar(stmt->relation, "alter the schemaver catalog");
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_AddInherit:
+			case AT_DropInherit:
+				check_rangevar((RangeVar *) cmd->def,
+							   "inherit from the schemaver catalog");
+				break;
+			case AT_AttachPartition:
+			case AT_DetachPartition:
+			case AT_DetachPartitionFinalize:
+				if (cmd->def && IsA(cmd->def, PartitionCmd))
+					check_rangevar(((PartitionCmd *) cmd->def)->name,
+								   "make the schemaver catalog a partition");
+				break;
+			case AT_AddConstraint:
+				if (cmd->def)
+					check_foreign_keys(list_make1(cmd->def));
+				break;
+			case AT_AddColumn:
+				if (cmd->def && IsA(cmd->def, ColumnDef))
+					check_foreign_keys(((ColumnDef *) cmd->def)->constraints);
+				break;
+			default:
+				break;
+		}
+	}
+}
+
+/*
+ * Refuse a statement on an object named as COMMENT and SECURITY LABEL name
+ * it, when it is the extension, its schema, a relation in that schema (or
+ * one of its columns) or one of its functions.  Missing objects are left to
+ * the statement itself to report.
+ */
+static void
+check_object(ObjectType objtype, Node *object, const char *what)
+{
+	ObjectAddress addr;
+	Relation	rel = NULL;
+
+	addr = get_object_address(objtype, object, &rel, AccessShareLock, true);
+	if (rel != NULL)
+	{
+		if (RelationGetNamespace(rel) == guarded_namespace)
+			refuse(what);
+		relation_close(rel, NoLock);
+	}
+	if (!OidIsValid(addr.objectId))
+		return;
+	if ((addr.classId == ExtensionRelationId && addr.objectId == guarded_extension) ||
+		(addr.classId == NamespaceRelationId && addr.objectId == guarded_namespace) ||
+		(addr.classId == RelationRelationId &&
+		 get_rel_namespace(addr.objectId) == guarded_namespace) ||
+		(addr.classId == ProcedureRelationId && OidIsValid(guarded_extension) &&
+		 getExtensionOfObject(ProcedureRelationId, addr.objectId) == guarded_extension))
+		refuse(what);
+}
+
+/*
+ * Refuse publishing a catalog table, or the schemaver schema, in CREATE or
+ * ALTER PUBLICATION.
+ */
+static void
+check_publication_objects(List *objects)
+{
+	ListCell   *lc;
+
+	foreach(lc, objects)
+	{
+		PublicationObjSpec *obj = lfirst_node(PublicationObjSpec, lc);
+
+		switch (obj->pubobjtype)
+		{
+			case PUBLICATIONOBJ_TABLE:
+				if (obj->pubtable)
+					check_rangevar(obj->pubtable->relation,
+								   "publish the schemaver catalog");
+				break;
+			case PUBLICATIONOBJ_TABLES_IN_SCHEMA:
+				if (obj->name && strcmp(obj->name, SV_SCHEMA) == 0)
+					refuse("publish the schemaver catalog");
+				break;
+			case PUBLICATIONOBJ_TABLES_IN_CUR_SCHEMA:
+				if (OidIsValid(guarded_namespace) &&
+					creation_namespace(NULL) == guarded_namespace)
+					refuse("publish the schemaver catalog");
+				break;
+			default:
+				break;
+		}
+	}
+}
+
+/*
  * ProcessUtility hook: statements that the object access hook does not see,
  * and CREATE INDEX CONCURRENTLY, which PostgreSQL would refuse without
  * saying what to do instead.
@@ -289,14 +562,14 @@ guard_process_utility(PlannedStmt *pstmt, const char *queryString,
 					  ParamListInfo params, QueryEnvironment *queryEnv,
 					  DestReceiver *dest, QueryCompletion *qc)
 {
-	if (revision_depth > 0)
+	if (guard_active())
 	{
 		Node	   *stmt = pstmt->utilityStmt;
 
 		switch (nodeTag(stmt))
 		{
 			case T_IndexStmt:
-				if (((IndexStmt *) stmt)->concurrent)
+				if (((IndexStmt *) stmt)->concurrent && revision_depth > 0)
 					ereport(ERROR,
 							(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 							 errmsg("CREATE INDEX CONCURRENTLY cannot run in revision SQL"),
@@ -320,8 +593,31 @@ guard_process_utility(PlannedStmt *pstmt, const char *queryString,
 								   "write to the schemaver catalog");
 				break;
 			case T_AlterTableStmt:
-				check_rangevar(((AlterTableStmt *) stmt)->relation,
-							   "alter the schemaver catalog");
+				check_alter_table((AlterTableStmt *) stmt);
+				break;
+			case T_CreatePolicyStmt:
+				check_rangevar(((CreatePolicyStmt *) stmt)->table,
+							   "create a policy on the schemaver catalog");
+				break;
+			case T_AlterPolicyStmt:
+				check_rangevar(((AlterPolicyStmt *) stmt)->table,
+							   "alter a policy on the schemaver catalog");
+				break;
+			case T_CommentStmt:
+				check_object(((CommentStmt *) stmt)->objtype,
+							 ((CommentStmt *) stmt)->object,
+							 "comment on the objects of the schemaver extension");
+				break;
+			case T_SecLabelStmt:
+				check_object(((SecLabelStmt *) stmt)->objtype,
+							 ((SecLabelStmt *) stmt)->object,
+							 "label the objects of the schemaver extension");
+				break;
+			case T_CreatePublicationStmt:
+				check_publication_objects(((CreatePublicationStmt *) stmt)->pubobjects);
+				break;
+			case T_AlterPublicationStmt:
+				check_publication_objects(((AlterPublicationStmt *) stmt)->pubobjects);
 				break;
 			case T_CreateTrigStmt:
 				check_rangevar(((CreateTrigStmt *) stmt)->relation,
@@ -361,7 +657,17 @@ guard_process_utility(PlannedStmt *pstmt, const char *queryString,
 				break;
 			case T_CreateStmt:
 			case T_CreateForeignTableStmt:
-				check_creation(((CreateStmt *) stmt)->relation);
+				{
+					CreateStmt *create = (CreateStmt *) stmt;
+					ListCell   *lc;
+
+					check_creation(create->relation);
+					foreach(lc, create->inhRelations)
+						check_rangevar(lfirst_node(RangeVar, lc),
+									   "inherit from the schemaver catalog");
+					check_table_elements(create->tableElts);
+					check_foreign_keys(create->constraints);
+				}
 				break;
 			case T_ViewStmt:
 				check_creation(((ViewStmt *) stmt)->view);
@@ -391,7 +697,15 @@ guard_process_utility(PlannedStmt *pstmt, const char *queryString,
 				check_creation_names(((DefineStmt *) stmt)->defnames);
 				break;
 			case T_CreateStatsStmt:
-				check_creation_names(((CreateStatsStmt *) stmt)->defnames);
+				{
+					ListCell   *lc;
+
+					check_creation_names(((CreateStatsStmt *) stmt)->defnames);
+					foreach(lc, ((CreateStatsStmt *) stmt)->relations)
+						if (IsA(lfirst(lc), RangeVar))
+							check_rangevar(lfirst_node(RangeVar, lc),
+										   "create statistics on the schemaver catalog");
+				}
 				break;
 			case T_CreateConversionStmt:
 				check_creation_names(((CreateConversionStmt *) stmt)->conversion_name);
@@ -438,7 +752,7 @@ guard_process_utility(PlannedStmt *pstmt, const char *queryString,
 static void
 guard_executor_start(QueryDesc *queryDesc, int eflags)
 {
-	if (revision_depth > 0 && OidIsValid(guarded_namespace) &&
+	if (guard_active() && OidIsValid(guarded_namespace) &&
 		queryDesc->plannedstmt != NULL)
 	{
 		ListCell   *lc;
@@ -472,7 +786,7 @@ guard_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	if (prev_object_access)
 		prev_object_access(access, classId, objectId, subId, arg);
 
-	if (revision_depth == 0 ||
+	if (!guard_active() ||
 		(access != OAT_DROP && access != OAT_POST_ALTER &&
 		 access != OAT_POST_CREATE))
 		return;

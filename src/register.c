@@ -9,11 +9,8 @@
  * different content replaces the registration (with a NOTICE) while the
  * revision is not applied, and is an error once it is.  The graph is not
  * checked here: parents may be registered after their children, so the
- * graph is validated when it is used.
- *
- * The checksum is a SHA-256 over every argument (parents, dependencies,
- * labels, message, upgrade and downgrade SQL), each length-prefixed so that
- * no two different contents serialize alike.
+ * graph is validated when it is used.  The content's checksum is
+ * checksum.c's.
  *
  * src/register.c
  *
@@ -22,8 +19,6 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "common/cryptohash.h"
-#include "common/sha2.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
@@ -32,8 +27,6 @@
 
 static ArrayType *normalize_id_array(ArrayType *arr, const char *argname,
 									 const char *what);
-static void append_field(StringInfo buf, const char *value);
-static void append_array(StringInfo buf, ArrayType *arr);
 static void check_not_self(const char *revision, ArrayType *ids,
 						   const char *what);
 
@@ -151,75 +144,6 @@ check_not_self(const char *revision, ArrayType *ids, const char *what)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("revision \"%s\" cannot be %s", revision, what)));
-}
-
-/* Append one length-prefixed field ("-" for NULL) to the checksum input */
-static void
-append_field(StringInfo buf, const char *value)
-{
-	if (value == NULL)
-		appendStringInfoString(buf, "-;");
-	else
-	{
-		appendStringInfo(buf, "%zu:", strlen(value));
-		appendStringInfoString(buf, value);
-		appendStringInfoChar(buf, ';');
-	}
-}
-
-/* Append a text[] as a count followed by its elements */
-static void
-append_array(StringInfo buf, ArrayType *arr)
-{
-	Datum	   *elems;
-	bool	   *isnull;
-	int			n = 0;
-
-	if (ARR_NDIM(arr) > 0)
-		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT,
-						  &elems, &isnull, &n);
-	appendStringInfo(buf, "[%d]", n);
-	for (int i = 0; i < n; i++)
-		append_field(buf, TextDatumGetCString(elems[i]));
-}
-
-/*
- * sv_checksum
- *		SHA-256 (hex) of a revision's content.
- */
-char *
-sv_checksum(const char *revision, ArrayType *parents, ArrayType *depends_on,
-			ArrayType *branch_labels, const char *message,
-			const char *upgrade_sql, const char *downgrade_sql)
-{
-	StringInfoData buf;
-	pg_cryptohash_ctx *ctx;
-	uint8		digest[PG_SHA256_DIGEST_LENGTH];
-	char	   *hex = palloc(PG_SHA256_DIGEST_LENGTH * 2 + 1);
-
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, "schemaver-1;");
-	append_field(&buf, revision);
-	append_array(&buf, parents);
-	append_array(&buf, depends_on);
-	append_array(&buf, branch_labels);
-	append_field(&buf, message);
-	append_field(&buf, upgrade_sql);
-	append_field(&buf, downgrade_sql);
-
-	ctx = pg_cryptohash_create(PG_SHA256);
-	if (pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, (uint8 *) buf.data, buf.len) < 0 ||
-		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("could not compute the checksum of revision \"%s\": %s",
-						revision, pg_cryptohash_error(ctx))));
-	pg_cryptohash_free(ctx);
-	hex_encode((char *) digest, sizeof(digest), hex);
-	hex[PG_SHA256_DIGEST_LENGTH * 2] = '\0';
-	pfree(buf.data);
-	return hex;
 }
 
 /*

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * run.c
- *	  Running a plan: the lock, each revision's SQL through SPI, and the
- *	  bookkeeping (version rows, log rows, result rows, NOTICEs) per step.
+ *	  Running a plan: taking the lock (lock.c) for it, each revision's SQL
+ *	  through SPI, and the bookkeeping (version rows, log rows, result rows,
+ *	  NOTICEs) per step.
  *
  * Revision SQL is the one text schemaver runs as written.  It is split into
  * statements with the server's own parser so that an error can say which
@@ -26,8 +27,6 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "storage/lmgr.h"
-#include "storage/lock.h"
 #include "parser/scansup.h"
 #include "tcop/tcopprot.h"
 #include "utils/array.h"
@@ -47,7 +46,6 @@ typedef struct PlanErrorContext
 } PlanErrorContext;
 
 
-static LOCKTAG lock_tag(void);
 static void check_snapshot_after_lock(void);
 static void plan_error_callback(void *arg);
 static void run_revision_sql(const char *revision, const char *operation,
@@ -55,19 +53,6 @@ static void run_revision_sql(const char *revision, const char *operation,
 static void report_spi_failure(int rc);
 static ArrayType *ids_array(SvGraph *graph, const int *revs, int n);
 static Datum heads_literal(SvGraph *graph);
-
-/*
- * The tag of schemaver's lock in this database: the advisory lock that
- * pg_advisory_xact_lock(SV_LOCK_KEY1, SV_LOCK_KEY2) would take.
- */
-static LOCKTAG
-lock_tag(void)
-{
-	LOCKTAG		tag;
-
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, SV_LOCK_KEY1, SV_LOCK_KEY2, 2);
-	return tag;
-}
 
 /*
  * After the lock is ours: a transaction that reads from one snapshot for its
@@ -88,33 +73,18 @@ check_snapshot_after_lock(void)
 }
 
 /*
- * run_acquire_lock
- *		Take schemaver's lock for the rest of the transaction, without the
- *		snapshot check of run_lock: for the trigger on schemaver.revision,
- *		which only needs to keep the stored heads from being stored again
- *		(catalog_invalidate).
- */
-void
-run_acquire_lock(void)
-{
-	LOCKTAG		tag = lock_tag();
-
-	(void) LockAcquire(&tag, ExclusiveLock, false, false);
-}
-
-/*
  * run_lock
- *		Take schemaver's advisory lock for the rest of the transaction.
+ *		Take schemaver's lock (lock.c) for the rest of the transaction.
  *
  * Every call that changes the catalog or the version takes it before it
  * reads anything, so that concurrent callers queue and the later one plans
- * from what the earlier one left.  It is the lock pg_advisory_xact_lock(key1,
- * key2) takes, so it shows in pg_locks as an advisory lock.
+ * from what the earlier one left; then a caller whose snapshot predates the
+ * wait is refused.
  */
 void
 run_lock(void)
 {
-	run_acquire_lock();
+	lock_acquire(false);
 	check_snapshot_after_lock();
 }
 
@@ -128,9 +98,7 @@ run_lock(void)
 void
 run_lock_session(void)
 {
-	LOCKTAG		tag = lock_tag();
-
-	(void) LockAcquire(&tag, ExclusiveLock, true, false);
+	lock_acquire(true);
 	check_snapshot_after_lock();
 }
 
@@ -141,9 +109,7 @@ run_lock_session(void)
 void
 run_unlock_session(void)
 {
-	LOCKTAG		tag = lock_tag();
-
-	(void) LockRelease(&tag, ExclusiveLock, true);
+	lock_release_session();
 }
 
 /*
@@ -549,6 +515,12 @@ flush_pending(SvGraph *graph, PendingLog *pending)
 	MemoryContextReset(pending->cxt);
 }
 
+static void run_steps(SvGraph *graph, SvPlan *plan, bool stepwise,
+					  Tuplestorestate *tupstore, TupleDesc tupdesc,
+					  PlanErrorContext *ctx, PendingLog *pending, int batch,
+					  MemoryContext textcxt, MemoryContext stepcxt,
+					  int *removed, int *added);
+
 /*
  * run_plan
  *		Execute a plan step by step, recording each step and putting its
@@ -563,10 +535,8 @@ void
 run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
 		 Tuplestorestate *tupstore, TupleDesc tupdesc)
 {
-	SvStepText *texts = NULL;
 	MemoryContext textcxt;
 	MemoryContext stepcxt;
-	MemoryContext oldcxt;
 	int			batch = Min(plan->nsteps, FLUSH_BATCH);
 	int		   *removed;
 	int		   *added;
@@ -616,6 +586,38 @@ run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
 									"schemaver step texts",
 									ALLOCSET_DEFAULT_SIZES);
 
+	/* nothing may free the graph while revision SQL runs */
+	catalog_pin_graph();
+	PG_TRY();
+	{
+		run_steps(graph, plan, stepwise, tupstore, tupdesc, &ctx, &pending,
+				  batch, textcxt, stepcxt, removed, added);
+	}
+	PG_FINALLY();
+	{
+		catalog_unpin_graph();
+	}
+	PG_END_TRY();
+	flush_pending(graph, &pending);
+	MemoryContextDelete(textcxt);
+	MemoryContextDelete(stepcxt);
+	MemoryContextDelete(pending.cxt);
+	error_context_stack = errcb.previous;
+}
+
+/*
+ * The loop of run_plan: run each step, record it, and put its result row
+ * into tupstore.
+ */
+static void
+run_steps(SvGraph *graph, SvPlan *plan, bool stepwise,
+		  Tuplestorestate *tupstore, TupleDesc tupdesc, PlanErrorContext *ctx,
+		  PendingLog *pending, int batch, MemoryContext textcxt,
+		  MemoryContext stepcxt, int *removed, int *added)
+{
+	SvStepText *texts = NULL;
+	MemoryContext oldcxt;
+
 	for (int i = 0; i < plan->nsteps; i++)
 	{
 		SvStep	   *step = &plan->steps[i];
@@ -626,11 +628,11 @@ run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
 		int			nremoved,
 					nadded;
 		Interval   *elapsed;
-		int			k = pending.n;
+		int			k = pending->n;
 
 		CHECK_FOR_INTERRUPTS();
-		ctx.step = i;
-		ctx.revision = r->id;
+		ctx->step = i;
+		ctx->revision = r->id;
 
 		/* the texts of the next batch of steps */
 		if (i % batch == 0)
@@ -654,25 +656,28 @@ run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
 
 		started = GetCurrentTimestamp();
 		if (text->sql != NULL)
+		{
 			run_revision_sql(r->id, opname, text->sql);
+			lock_check_held();
+		}
 
 		/* the log row, kept until the flush */
-		MemoryContextSwitchTo(pending.cxt);
-		pending.heads_before[k] = heads_literal(graph);
+		MemoryContextSwitchTo(pending->cxt);
+		pending->heads_before[k] = heads_literal(graph);
 		apply_step_to_state(graph, step, removed, &nremoved, added, &nadded);
-		pending.heads_after[k] = heads_literal(graph);
+		pending->heads_after[k] = heads_literal(graph);
 		elapsed = palloc0(sizeof(Interval));
 		elapsed->time = GetCurrentTimestamp() - started;
-		pending.revision[k] = CStringGetTextDatum(r->id);
-		pending.operation[k] = CStringGetTextDatum(opname);
-		pending.started_at[k] = TimestampTzGetDatum(started);
-		pending.elapsed[k] = IntervalPGetDatum(elapsed);
-		pending.checksum_null[k] = (step->op == SV_OP_STAMP_DOWN);
-		pending.up[k] = (step->op == SV_OP_UPGRADE ||
+		pending->revision[k] = CStringGetTextDatum(r->id);
+		pending->operation[k] = CStringGetTextDatum(opname);
+		pending->started_at[k] = TimestampTzGetDatum(started);
+		pending->elapsed[k] = IntervalPGetDatum(elapsed);
+		pending->checksum_null[k] = (step->op == SV_OP_STAMP_DOWN);
+		pending->up[k] = (step->op == SV_OP_UPGRADE ||
 						 step->op == SV_OP_STAMP_UP);
-		pending.checksum[k] = pending.checksum_null[k] ? (Datum) 0
+		pending->checksum[k] = pending->checksum_null[k] ? (Datum) 0
 			: CStringGetTextDatum(text->checksum);
-		pending.n++;
+		pending->n++;
 		MemoryContextSwitchTo(stepcxt);
 
 		if (tupstore)
@@ -680,13 +685,13 @@ run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
 			Datum		values[4];
 			bool		nulls[4] = {false, false, false, false};
 
-			values[0] = pending.revision[k];
-			values[1] = pending.operation[k];
+			values[0] = pending->revision[k];
+			values[1] = pending->operation[k];
 			if (text->message)
 				values[2] = CStringGetTextDatum(text->message);
 			else
 				nulls[2] = true;
-			values[3] = pending.elapsed[k];
+			values[3] = pending->elapsed[k];
 			tuplestore_putvalues(tupstore, tupdesc, values, nulls);
 		}
 
@@ -694,15 +699,10 @@ run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction, bool stepwise,
 		MemoryContextReset(stepcxt);
 		if (stepwise)
 		{
-			flush_pending(graph, &pending);
+			flush_pending(graph, pending);
 			SPI_commit();
 		}
-		else if (pending.n >= FLUSH_BATCH)
-			flush_pending(graph, &pending);
+		else if (pending->n >= FLUSH_BATCH)
+			flush_pending(graph, pending);
 	}
-	flush_pending(graph, &pending);
-	MemoryContextDelete(textcxt);
-	MemoryContextDelete(stepcxt);
-	MemoryContextDelete(pending.cxt);
-	error_context_stack = errcb.previous;
 }

@@ -22,6 +22,7 @@
 
 #include "fmgr.h"
 #include "funcapi.h"
+#include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "tcop/dest.h"
 #include "utils/array.h"
@@ -187,6 +188,8 @@ extern SvGraph *catalog_load_graph(void);
 extern SvGraph *catalog_graph(bool fresh, List **problems);
 extern SvGraph *catalog_load_graph_problems(List **problems, bool fresh);
 extern bool catalog_graph_is_cached(uint64 *generation);
+extern void catalog_pin_graph(void);
+extern void catalog_unpin_graph(void);
 extern void catalog_check_read_access(void);
 extern char **catalog_read_version(int *n, bool fresh);
 extern bool catalog_read_heads(char ***heads, int *n, bool fresh);
@@ -262,7 +265,6 @@ extern void run_push_revision_context(SvRevisionErrorContext *ctx,
 									  ErrorContextCallback *errcb,
 									  const char *revision,
 									  const char *operation, const char *sql);
-extern void run_acquire_lock(void);
 extern void run_lock(void);
 extern void run_lock_session(void);
 extern void run_unlock_session(void);
@@ -281,10 +283,6 @@ extern char *register_revision(const char *revision, ArrayType *parents,
 							   const char *downgrade_sql,
 							   const char *message, ArrayType *depends_on,
 							   ArrayType *branch_labels);
-extern char *sv_checksum(const char *revision, ArrayType *parents,
-						 ArrayType *depends_on, ArrayType *branch_labels,
-						 const char *message, const char *upgrade_sql,
-						 const char *downgrade_sql);
 
 /* inspect.c */
 extern void inspect_current(SvGraph *graph, Tuplestorestate *tupstore,
@@ -310,12 +308,37 @@ extern bool fastpath_nothing_to_do(const char *target, SvDirection direction,
 								   bool *store_heads);
 extern void fastpath_check(SvGraph *graph, List **problems);
 
+/* lock.c */
+extern void lock_init(void);
+extern Oid	lock_extension_oid(void);
+extern void lock_acquire(bool session);
+extern void lock_release_session(void);
+extern void lock_check_held(void);
+
+/* checksum.c */
+extern char *sv_checksum(const char *revision, ArrayType *parents,
+						 ArrayType *depends_on, ArrayType *branch_labels,
+						 const char *message, const char *upgrade_sql,
+						 const char *downgrade_sql);
+extern char *sv_plan_fingerprint(const char *direction, int nheads,
+								 const char **heads, int nsteps,
+								 const char **ops, const char **revisions,
+								 const char **checksums);
+
+/* escape.c */
+extern int	sv_invisible_length(const char *s, bool newlines);
+extern void sv_append_escaped_char(StringInfo buf, const char *s, int len);
+extern char *sv_printable(const char *s);
+extern bool sv_has_invisible(const char *s);
+
 /* guard.c */
 extern void guard_install(void);
 extern void guard_prepare(void);
 extern void guard_enter_revision(void);
 extern void guard_leave_revision(void);
 extern bool guard_in_revision(void);
+extern void guard_begin_internal(void);
+extern void guard_end_internal(void);
 extern void guard_check_not_nested(const char *funcname);
 
 #endif							/* SCHEMAVER_H */

@@ -211,6 +211,7 @@ make_script(const char *call, const char *target, SvDirection direction,
 	int		   *added;
 	text	   *result;
 
+	guard_check_not_nested(psprintf("%s_sql()", online));
 	SPI_connect();
 
 	/* the plan of the online call, from what this statement sees */

@@ -28,9 +28,10 @@ use SchemaverTest;
 
 my $node = SchemaverTest::new_node('crash', 'restart_after_crash = on');
 
-# schemaver's advisory lock as pg_locks shows it (keys "sver", "lock")
-my $sv_lock = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
-  . " AND classid = x'73766572'::int::oid AND objid = x'6c6f636b'::int::oid AND objsubid = 2";
+# schemaver's lock as pg_locks shows it: an object lock on the extension
+my $sv_lock = "SELECT count(*) FROM pg_locks WHERE locktype = 'object'"
+  . " AND classid = 'pg_extension'::regclass"
+  . " AND objid = (SELECT oid FROM pg_extension WHERE extname = 'schemaver') AND objsubid = 0";
 
 # Start $sql in a new session whose revision then blocks on advisory lock
 # 7777 (held by a holder session); return the session's backend pid once
