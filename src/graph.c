@@ -28,6 +28,7 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "schemaver.h"
 
 static int	compare_revision_ids(const void *a, const void *b);
@@ -35,7 +36,8 @@ static int	compare_ints(const void *a, const void *b);
 static void add_problem(List **problems, const char *revision,
 						const char *fmt,...) pg_attribute_printf(3, 4);
 static int *resolve_edges(SvGraph *graph, SvRevision *rev, const char **ids,
-						  int nids, const char *what, List **problems);
+						  int nids, const char *what, List **problems,
+						  int *mark, int stamp);
 static void link_reverse_edges(SvGraph *graph);
 static void push_neighbours(SvRevision *r, bool upward, bool with_dependencies,
 							bool *seen, int *stack, int *top);
@@ -134,11 +136,14 @@ graph_find_hinted(SvGraph *graph, const char *id, int load_pos)
 
 /*
  * Turn a list of ids (parents or dependencies) into indexes, reporting the
- * ones that are unknown, repeated or the revision itself.
+ * ones that are unknown, repeated or the revision itself.  mark is an array
+ * indexed like graph->revs in which this call stamps each revision it
+ * resolves with stamp (a value no other call uses), which finds repeated
+ * ids in linear time.
  */
 static int *
 resolve_edges(SvGraph *graph, SvRevision *rev, const char **ids, int nids,
-			  const char *what, List **problems)
+			  const char *what, List **problems, int *mark, int stamp)
 {
 	int		   *edges;
 
@@ -158,16 +163,14 @@ resolve_edges(SvGraph *graph, SvRevision *rev, const char **ids, int nids,
 						what, ids[i]);
 			edges[i] = -1;
 		}
-		for (int j = 0; j < i; j++)
+		else if (mark[edges[i]] == stamp)
 		{
-			if (strcmp(ids[i], ids[j]) == 0)
-			{
-				add_problem(problems, rev->id, "%s \"%s\" is listed twice",
-							what, ids[i]);
-				edges[i] = -1;
-				break;
-			}
+			add_problem(problems, rev->id, "%s \"%s\" is listed twice",
+						what, ids[i]);
+			edges[i] = -1;
 		}
+		else
+			mark[edges[i]] = stamp;
 	}
 	return edges;
 }
@@ -505,6 +508,7 @@ graph_build(SvGraph *graph, List **problems)
 {
 	SvRevision *revs = graph->revs;
 	int			nrevs = graph->nrevs;
+	int		   *mark;
 
 	if (nrevs > 0)
 		qsort(revs, nrevs, sizeof(SvRevision), compare_revision_ids);
@@ -512,21 +516,33 @@ graph_build(SvGraph *graph, List **problems)
 	for (int i = 0; i < nrevs; i++)
 		graph->by_load[revs[i].loaded] = i;
 
+	/*
+	 * Revision i stamps its parents with 2i + 1 and its dependencies with
+	 * 2i + 2 in mark, and a dependency found stamped 2i + 1 is also a parent:
+	 * every check is linear in the number of edges.
+	 */
+	mark = palloc0(sizeof(int) * Max(nrevs, 1));
 	for (int i = 0; i < nrevs; i++)
 	{
 		SvRevision *r = &revs[i];
 
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 		r->parents = resolve_edges(graph, r, r->parent_ids, r->nparents,
-								   "parent", problems);
+								   "parent", problems, mark, 2 * i + 1);
+		for (int k = 0; k < r->ndepends; k++)
+		{
+			int			d = graph_find(graph, r->depends_ids[k]);
+
+			if (d >= 0 && mark[d] == 2 * i + 1)
+				add_problem(problems, r->id,
+							"\"%s\" is both a parent and a dependency",
+							r->depends_ids[k]);
+		}
 		r->depends = resolve_edges(graph, r, r->depends_ids, r->ndepends,
-								   "dependency", problems);
-		for (int j = 0; j < r->nparents; j++)
-			for (int k = 0; k < r->ndepends; k++)
-				if (r->parents[j] >= 0 && r->parents[j] == r->depends[k])
-					add_problem(problems, r->id,
-								"\"%s\" is both a parent and a dependency",
-								r->parent_ids[j]);
+								   "dependency", problems, mark, 2 * i + 2);
 	}
+	pfree(mark);
 	link_reverse_edges(graph);
 	check_cycles(graph, problems);
 	check_labels(graph, problems);

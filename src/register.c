@@ -21,10 +21,12 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "schemaver.h"
 
+static int	compare_cstrings(const void *a, const void *b);
 static ArrayType *normalize_id_array(ArrayType *arr, const char *argname,
 									 const char *what);
 static void check_not_self(const char *revision, ArrayType *ids,
@@ -86,16 +88,25 @@ sv_check_identifier(const char *id, const char *what)
 					   what, SV_MAX_ID_LEN)));
 }
 
+/* qsort comparator for C strings */
+static int
+compare_cstrings(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
 /*
  * Check an array argument of ids (parents, dependencies, labels) and return
  * it as a plain one-dimensional text[] (empty for NULL).  NULL elements,
- * bad ids and repeated ids are errors.
+ * bad ids, repeated ids and more than SV_MAX_IDS ids are errors.  Linear in
+ * the size of the array but for one sort, and interruptible.
  */
 static ArrayType *
 normalize_id_array(ArrayType *arr, const char *argname, const char *what)
 {
 	Datum	   *elems;
 	bool	   *isnull;
+	char	  **ids;
 	int			n;
 
 	if (arr == NULL || ARR_NDIM(arr) == 0)
@@ -104,24 +115,35 @@ normalize_id_array(ArrayType *arr, const char *argname, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("%s must be a one-dimensional array", argname)));
+	n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	if (n > SV_MAX_IDS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s lists %d ids, more than the %d allowed", argname,
+						n, SV_MAX_IDS),
+				 errhint("Split a merge of that many revisions into merges of fewer.")));
 	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT,
 					  &elems, &isnull, &n);
+	ids = palloc(sizeof(char *) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 	{
-		char	   *id;
-
+		CHECK_FOR_INTERRUPTS();
 		if (isnull[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("%s must not contain NULL", argname)));
-		id = TextDatumGetCString(elems[i]);
-		sv_check_identifier(id, what);
-		for (int j = 0; j < i; j++)
-			if (strcmp(id, TextDatumGetCString(elems[j])) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("%s lists \"%s\" more than once", argname, id)));
+		ids[i] = TextDatumGetCString(elems[i]);
+		sv_check_identifier(ids[i], what);
 	}
+
+	/* repeated ids are neighbours once sorted */
+	qsort(ids, n, sizeof(char *), compare_cstrings);
+	for (int i = 1; i < n; i++)
+		if (strcmp(ids[i - 1], ids[i]) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s lists \"%s\" more than once", argname, ids[i])));
+	pfree(ids);
 	return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT);
 }
 

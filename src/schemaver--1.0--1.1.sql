@@ -10,7 +10,46 @@
  * its log.  Keep the sections in the same order as in schemaver--1.1.sql.
  */
 
-/* ---------- 1.1: preview scripts and plan fingerprints ---------- */
+/* ---------- 1.1: trust boundary (preview scripts, plan fingerprints) ---------- */
+
+/*
+ * At most 1000 parents, dependencies or branch labels per revision (the
+ * limit schemaver_add_revision enforces, SV_MAX_IDS): a 1.0 catalog with a
+ * longer array (not one schemaver itself wrote) makes the update fail here,
+ * with the name of the constraint.
+ */
+ALTER TABLE schemaver.revision
+    DROP CONSTRAINT revision_down_revision_valid,
+    ADD CONSTRAINT revision_down_revision_valid CHECK (
+        COALESCE(pg_catalog.array_ndims(down_revision), 1) OPERATOR(pg_catalog.=) 1
+        AND pg_catalog.cardinality(down_revision) OPERATOR(pg_catalog.<=) 1000
+        AND pg_catalog.array_position(down_revision, NULL) IS NULL
+        AND (pg_catalog.cardinality(down_revision) OPERATOR(pg_catalog.=) 0
+             OR pg_catalog.array_to_string(down_revision, ',') OPERATOR(pg_catalog.~)
+                '^[A-Za-z0-9_]{1,63}(,[A-Za-z0-9_]{1,63})*$')
+        AND NOT pg_catalog.lower(pg_catalog.array_to_string(down_revision, ',')) OPERATOR(pg_catalog.~)
+            '(^|,)(head|heads|base)(,|$)'),
+    DROP CONSTRAINT revision_depends_on_valid,
+    ADD CONSTRAINT revision_depends_on_valid CHECK (
+        COALESCE(pg_catalog.array_ndims(depends_on), 1) OPERATOR(pg_catalog.=) 1
+        AND pg_catalog.cardinality(depends_on) OPERATOR(pg_catalog.<=) 1000
+        AND pg_catalog.array_position(depends_on, NULL) IS NULL
+        AND (pg_catalog.cardinality(depends_on) OPERATOR(pg_catalog.=) 0
+             OR pg_catalog.array_to_string(depends_on, ',') OPERATOR(pg_catalog.~)
+                '^[A-Za-z0-9_]{1,63}(,[A-Za-z0-9_]{1,63})*$')
+        AND NOT pg_catalog.lower(pg_catalog.array_to_string(depends_on, ',')) OPERATOR(pg_catalog.~)
+            '(^|,)(head|heads|base)(,|$)'),
+    DROP CONSTRAINT revision_branch_labels_valid,
+    ADD CONSTRAINT revision_branch_labels_valid CHECK (
+        COALESCE(pg_catalog.array_ndims(branch_labels), 1) OPERATOR(pg_catalog.=) 1
+        AND pg_catalog.cardinality(branch_labels) OPERATOR(pg_catalog.<=) 1000
+        AND pg_catalog.array_position(branch_labels, NULL) IS NULL
+        AND (pg_catalog.cardinality(branch_labels) OPERATOR(pg_catalog.=) 0
+             OR pg_catalog.array_to_string(branch_labels, ',') OPERATOR(pg_catalog.~)
+                '^[A-Za-z0-9_]{1,63}(,[A-Za-z0-9_]{1,63})*$')
+        AND NOT pg_catalog.lower(pg_catalog.array_to_string(branch_labels, ',')) OPERATOR(pg_catalog.~)
+            '(^|,)(head|heads|base)(,|$)');
+
 
 /* ---------- 1.1: authoring (autogenerate) ---------- */
 

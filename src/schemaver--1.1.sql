@@ -12,9 +12,10 @@ REVOKE ALL ON SCHEMA schemaver FROM PUBLIC;
 /*
  * One row per registered revision.  The shape checks here repeat the ones
  * schemaver_add_revision makes, so that a hand-written row cannot break the
- * graph loader either: each array of ids or labels has one dimension, no
- * NULL, and elements matching ^[A-Za-z0-9_]{1,63}$ other than head, heads
- * and base (ids contain no comma, so the joined array can be matched).
+ * graph loader either: each array of ids or labels has one dimension, at
+ * most 1000 elements (SV_MAX_IDS), no NULL, and elements matching
+ * ^[A-Za-z0-9_]{1,63}$ other than head, heads and base (ids contain no
+ * comma, so the joined array can be matched).
  */
 CREATE TABLE schemaver.revision (
     revision      text        NOT NULL PRIMARY KEY
@@ -32,6 +33,7 @@ CREATE TABLE schemaver.revision (
     registered_by name        NOT NULL DEFAULT CURRENT_USER,
     CONSTRAINT revision_down_revision_valid CHECK (
         COALESCE(pg_catalog.array_ndims(down_revision), 1) OPERATOR(pg_catalog.=) 1
+        AND pg_catalog.cardinality(down_revision) OPERATOR(pg_catalog.<=) 1000
         AND pg_catalog.array_position(down_revision, NULL) IS NULL
         AND (pg_catalog.cardinality(down_revision) OPERATOR(pg_catalog.=) 0
              OR pg_catalog.array_to_string(down_revision, ',') OPERATOR(pg_catalog.~)
@@ -40,6 +42,7 @@ CREATE TABLE schemaver.revision (
             '(^|,)(head|heads|base)(,|$)'),
     CONSTRAINT revision_depends_on_valid CHECK (
         COALESCE(pg_catalog.array_ndims(depends_on), 1) OPERATOR(pg_catalog.=) 1
+        AND pg_catalog.cardinality(depends_on) OPERATOR(pg_catalog.<=) 1000
         AND pg_catalog.array_position(depends_on, NULL) IS NULL
         AND (pg_catalog.cardinality(depends_on) OPERATOR(pg_catalog.=) 0
              OR pg_catalog.array_to_string(depends_on, ',') OPERATOR(pg_catalog.~)
@@ -48,6 +51,7 @@ CREATE TABLE schemaver.revision (
             '(^|,)(head|heads|base)(,|$)'),
     CONSTRAINT revision_branch_labels_valid CHECK (
         COALESCE(pg_catalog.array_ndims(branch_labels), 1) OPERATOR(pg_catalog.=) 1
+        AND pg_catalog.cardinality(branch_labels) OPERATOR(pg_catalog.<=) 1000
         AND pg_catalog.array_position(branch_labels, NULL) IS NULL
         AND (pg_catalog.cardinality(branch_labels) OPERATOR(pg_catalog.=) 0
              OR pg_catalog.array_to_string(branch_labels, ',') OPERATOR(pg_catalog.~)
@@ -290,7 +294,7 @@ FROM PUBLIC;
  * ======================================================================
  */
 
-/* ---------- 1.1: preview scripts and plan fingerprints ---------- */
+/* ---------- 1.1: trust boundary (preview scripts, plan fingerprints) ---------- */
 
 /* ---------- 1.1: authoring (autogenerate) ---------- */
 

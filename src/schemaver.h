@@ -33,6 +33,12 @@
 /* Longest revision id or branch label, as in the contract */
 #define SV_MAX_ID_LEN 63
 
+/*
+ * Most parents, dependencies or branch labels one revision may list: the
+ * catalog's CHECK constraints say the same (schemaver--1.1.sql).
+ */
+#define SV_MAX_IDS 1000
+
 /* Name of the schema that holds the catalog */
 #define SV_SCHEMA "schemaver"
 
