@@ -40,17 +40,24 @@ PG_FUNCTION_INFO_V1(schemaver_verify);
 PG_FUNCTION_INFO_V1(schemaver_upgrade_stepwise);
 PG_FUNCTION_INFO_V1(schemaver_downgrade_stepwise);
 PG_FUNCTION_INFO_V1(schemaver_invalidate_graph);
+PG_FUNCTION_INFO_V1(schemaver_upgrade_plan);
+PG_FUNCTION_INFO_V1(schemaver_downgrade_plan);
+PG_FUNCTION_INFO_V1(schemaver_downgrade_steps_plan);
+PG_FUNCTION_INFO_V1(schemaver_upgrade_stepwise_plan);
+PG_FUNCTION_INFO_V1(schemaver_downgrade_stepwise_plan);
 
 void		_PG_init(void);
 
 static ArrayType *array_arg(FunctionCallInfo fcinfo, int argno);
 static Datum add_revision(FunctionCallInfo fcinfo, ArrayType *parents);
 static SvGraph *inspect_graph(List **problems);
+static char *plan_arg(FunctionCallInfo fcinfo, int argno);
 static Datum move(FunctionCallInfo fcinfo, const char *target,
-				  SvDirection direction, const char *funcname);
+				  SvDirection direction, const char *funcname,
+				  const char *expected_plan);
 static void move_stepwise(FunctionCallInfo fcinfo, const char *target,
 						  SvDirection direction, const char *procname,
-						  const char *atomic_name);
+						  const char *atomic_name, const char *expected_plan);
 
 /*
  * Module load: install the hooks that guard revision SQL.
@@ -61,6 +68,7 @@ _PG_init(void)
 	guard_install();
 	catalog_init();
 	lock_init();
+	scriptrun_init();
 	MarkGUCPrefixReserved("schemaver");
 }
 
@@ -153,12 +161,32 @@ schemaver_add_revision_multi(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The plan argument of the calls that run only a reviewed plan: a plan
+ * fingerprint, as a preview script's header shows it (64 hex digits).
+ */
+static char *
+plan_arg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *plan = sv_text_arg(fcinfo, argno, "plan", true);
+
+	if (strlen(plan) != 64 || strspn(plan, "0123456789abcdef") != 64)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid plan fingerprint \"%s\"",
+						sv_shorten(sv_printable(plan))),
+				 errdetail("A plan fingerprint is 64 hexadecimal digits, as the header of the preview script shows it."),
+				 errhint("Get it from schemaver_upgrade_sql() or schemaver_downgrade_sql() for the same target.")));
+	return plan;
+}
+
+/*
  * The body of upgrade, downgrade and stamp: lock, load, resolve, plan, run,
- * returning one row per step.
+ * returning one row per step.  expected_plan: run only a plan with this
+ * fingerprint (NULL: any).
  */
 static Datum
 move(FunctionCallInfo fcinfo, const char *target, SvDirection direction,
-	 const char *funcname)
+	 const char *funcname, const char *expected_plan)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	SvGraph    *graph;
@@ -171,7 +199,8 @@ move(FunctionCallInfo fcinfo, const char *target, SvDirection direction,
 
 	SPI_connect();
 	run_lock();
-	if (fastpath_nothing_to_do(target, direction, &store_heads))
+	if (expected_plan == NULL &&
+		fastpath_nothing_to_do(target, direction, &store_heads))
 	{
 		SPI_finish();
 		return (Datum) 0;
@@ -181,6 +210,7 @@ move(FunctionCallInfo fcinfo, const char *target, SvDirection direction,
 		catalog_store_heads(graph);
 	dest = target_resolve(graph, target);
 	plan = plan_make(graph, dest, direction);
+	plan_check_fingerprint(graph, plan, direction, expected_plan, funcname);
 	run_plan(graph, plan, direction, false, rsinfo->setResult, rsinfo->setDesc);
 	SPI_finish();
 	return (Datum) 0;
@@ -193,7 +223,7 @@ Datum
 schemaver_upgrade(PG_FUNCTION_ARGS)
 {
 	return move(fcinfo, sv_text_arg(fcinfo, 0, "target", true), SV_DIR_UPGRADE,
-				"schemaver_upgrade()");
+				"schemaver_upgrade()", NULL);
 }
 
 /*
@@ -203,7 +233,7 @@ Datum
 schemaver_downgrade(PG_FUNCTION_ARGS)
 {
 	return move(fcinfo, sv_text_arg(fcinfo, 0, "target", true), SV_DIR_DOWNGRADE,
-				"schemaver_downgrade()");
+				"schemaver_downgrade()", NULL);
 }
 
 /*
@@ -217,7 +247,7 @@ schemaver_downgrade_steps(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("steps must not be NULL")));
 	return move(fcinfo, target_relative_steps(PG_GETARG_INT32(0)),
-				SV_DIR_DOWNGRADE, "schemaver_downgrade()");
+				SV_DIR_DOWNGRADE, "schemaver_downgrade()", NULL);
 }
 
 /*
@@ -227,7 +257,7 @@ Datum
 schemaver_stamp(PG_FUNCTION_ARGS)
 {
 	return move(fcinfo, sv_text_arg(fcinfo, 0, "target", true), SV_DIR_STAMP,
-				"schemaver_stamp()");
+				"schemaver_stamp()", NULL);
 }
 
 /*
@@ -315,7 +345,7 @@ schemaver_verify(PG_FUNCTION_ARGS)
 static void
 move_stepwise(FunctionCallInfo fcinfo, const char *target,
 			  SvDirection direction, const char *procname,
-			  const char *atomic_name)
+			  const char *atomic_name, const char *expected_plan)
 {
 	CallContext *call = (CallContext *) fcinfo->context;
 
@@ -335,7 +365,8 @@ move_stepwise(FunctionCallInfo fcinfo, const char *target,
 	{
 		bool		store_heads = false;
 
-		if (!fastpath_nothing_to_do(target, direction, &store_heads))
+		if (expected_plan != NULL ||
+			!fastpath_nothing_to_do(target, direction, &store_heads))
 		{
 			SvGraph    *graph = catalog_load_graph();
 			SvDestination *dest;
@@ -345,6 +376,8 @@ move_stepwise(FunctionCallInfo fcinfo, const char *target,
 				catalog_store_heads(graph);
 			dest = target_resolve(graph, target);
 			plan = plan_make(graph, dest, direction);
+			plan_check_fingerprint(graph, plan, direction, expected_plan,
+								   procname);
 			run_plan(graph, plan, direction, true, NULL, NULL);
 		}
 	}
@@ -363,7 +396,7 @@ Datum
 schemaver_upgrade_stepwise(PG_FUNCTION_ARGS)
 {
 	move_stepwise(fcinfo, sv_text_arg(fcinfo, 0, "target", true), SV_DIR_UPGRADE,
-				  "schemaver_upgrade_stepwise()", "schemaver_upgrade()");
+				  "schemaver_upgrade_stepwise()", "schemaver_upgrade()", NULL);
 	PG_RETURN_VOID();
 }
 
@@ -375,7 +408,7 @@ schemaver_downgrade_stepwise(PG_FUNCTION_ARGS)
 {
 	move_stepwise(fcinfo, sv_text_arg(fcinfo, 0, "target", true),
 				  SV_DIR_DOWNGRADE, "schemaver_downgrade_stepwise()",
-				  "schemaver_downgrade()");
+				  "schemaver_downgrade()", NULL);
 	PG_RETURN_VOID();
 }
 
@@ -392,4 +425,62 @@ schemaver_invalidate_graph(PG_FUNCTION_ARGS)
 				 errmsg("schemaver.invalidate_graph() must be called as a trigger")));
 	catalog_invalidate(((TriggerData *) fcinfo->context)->tg_relation);
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * schemaver_upgrade(target text, plan text): only the reviewed plan.
+ */
+Datum
+schemaver_upgrade_plan(PG_FUNCTION_ARGS)
+{
+	return move(fcinfo, sv_text_arg(fcinfo, 0, "target", true), SV_DIR_UPGRADE,
+				"schemaver_upgrade()", plan_arg(fcinfo, 1));
+}
+
+/*
+ * schemaver_downgrade(target text, plan text): only the reviewed plan.
+ */
+Datum
+schemaver_downgrade_plan(PG_FUNCTION_ARGS)
+{
+	return move(fcinfo, sv_text_arg(fcinfo, 0, "target", true), SV_DIR_DOWNGRADE,
+				"schemaver_downgrade()", plan_arg(fcinfo, 1));
+}
+
+/*
+ * schemaver_downgrade(steps integer, plan text): only the reviewed plan.
+ */
+Datum
+schemaver_downgrade_steps_plan(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("steps must not be NULL")));
+	return move(fcinfo, target_relative_steps(PG_GETARG_INT32(0)),
+				SV_DIR_DOWNGRADE, "schemaver_downgrade()", plan_arg(fcinfo, 1));
+}
+
+/*
+ * CALL schemaver_upgrade_stepwise(target text, plan text)
+ */
+Datum
+schemaver_upgrade_stepwise_plan(PG_FUNCTION_ARGS)
+{
+	move_stepwise(fcinfo, sv_text_arg(fcinfo, 0, "target", true), SV_DIR_UPGRADE,
+				  "schemaver_upgrade_stepwise()", "schemaver_upgrade()",
+				  plan_arg(fcinfo, 1));
+	PG_RETURN_VOID();
+}
+
+/*
+ * CALL schemaver_downgrade_stepwise(target text, plan text)
+ */
+Datum
+schemaver_downgrade_stepwise_plan(PG_FUNCTION_ARGS)
+{
+	move_stepwise(fcinfo, sv_text_arg(fcinfo, 0, "target", true),
+				  SV_DIR_DOWNGRADE, "schemaver_downgrade_stepwise()",
+				  "schemaver_downgrade()", plan_arg(fcinfo, 1));
+	PG_RETURN_VOID();
 }

@@ -180,7 +180,7 @@ guard_subxact_callback(SubXactEvent event,
 void
 guard_prepare(void)
 {
-	guarded_namespace = catalog_schema_oid(true);
+	guarded_namespace = get_namespace_oid(SV_SCHEMA, true);
 	guarded_extension = get_extension_oid("schemaver", true);
 }
 

@@ -22,6 +22,11 @@
  * Each step of the plan keeps the applied set closed under "needs", so the
  * bookkeeping of run.c can update the heads one step at a time.
  *
+ * A plan's fingerprint (plan_fingerprint) names exactly what it runs: the
+ * heads it starts from and each step's operation, revision and content
+ * checksum.  A preview script carries it, and the online calls accept it
+ * (plan => '...') to run only the plan that was reviewed.
+ *
  * src/plan.c
  *
  *-------------------------------------------------------------------------
@@ -285,4 +290,106 @@ plan_make(SvGraph *graph, SvDestination *dest, SvDirection direction)
 			}
 	}
 	pg_unreachable();
+}
+
+/*
+ * plan_fingerprint
+ *		The fingerprint of a plan made from the graph's current state (see
+ *		the file header): SHA-256 in hex.  direction is the call it is for.
+ *		The checksums of the steps are read from the catalog.
+ */
+char *
+plan_fingerprint(SvGraph *graph, SvPlan *plan, SvDirection direction)
+{
+	const char **heads = palloc(sizeof(char *) * Max(graph->ncurrent, 1));
+	const char **ops = palloc(sizeof(char *) * Max(plan->nsteps, 1));
+	const char **ids = palloc(sizeof(char *) * Max(plan->nsteps, 1));
+	const char **checksums = palloc(sizeof(char *) * Max(plan->nsteps, 1));
+	SvStepText *texts = NULL;
+
+	for (int i = 0; i < graph->ncurrent; i++)
+		heads[i] = graph->revs[graph->current[i]].id;
+	if (plan->nsteps > 0)
+		texts = catalog_fetch_steps(graph, plan, 0, plan->nsteps);
+	for (int i = 0; i < plan->nsteps; i++)
+	{
+		SvStep	   *step = &plan->steps[i];
+
+		ops[i] = step->op == SV_OP_UPGRADE ? "upgrade" :
+			step->op == SV_OP_DOWNGRADE ? "downgrade" :
+			step->op == SV_OP_STAMP_UP ? "stamp up" : "stamp down";
+		ids[i] = graph->revs[step->rev].id;
+		checksums[i] = texts[i].checksum;
+	}
+	return sv_plan_fingerprint(direction == SV_DIR_UPGRADE ? "upgrade" :
+							   direction == SV_DIR_DOWNGRADE ? "downgrade" :
+							   "stamp",
+							   graph->ncurrent, heads, plan->nsteps, ops, ids,
+							   checksums);
+}
+
+/*
+ * plan_check_fingerprint
+ *		Refuse to go on when a plan is not the one whose fingerprint a
+ *		caller reviewed (expected; NULL: no check).  funcname is the call,
+ *		for the message.
+ */
+void
+plan_check_fingerprint(SvGraph *graph, SvPlan *plan, SvDirection direction,
+					   const char *expected, const char *funcname)
+{
+	char	   *actual;
+
+	if (expected == NULL)
+		return;
+	actual = plan_fingerprint(graph, plan, direction);
+	if (strcmp(actual, expected) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the plan of %s is not the plan that was reviewed", funcname),
+				 errdetail("From the current state (%s), its %d step%s %s fingerprint %s, not %s. Nothing was changed.",
+						   graph->ncurrent == 0 ? "base" :
+						   graph_describe_revs(graph, graph->current, graph->ncurrent),
+						   plan->nsteps, plan->nsteps == 1 ? "" : "s",
+						   plan->nsteps == 1 ? "has" : "have",
+						   actual, sv_printable(expected)),
+				 errhint("The database moved, or a revision was registered again with other content, since the preview was made: generate the preview again and review it.")));
+}
+
+/*
+ * plan_check_step
+ *		Refuse a single step that cannot run from the graph's current state:
+ *		an upgrade of a revision that is applied, or whose parents and
+ *		dependencies are not all applied; a downgrade of a revision that is
+ *		not a current head, or on which an applied revision depends.  A
+ *		script's steps are checked so before each runs (scriptrun.c), so that
+ *		running them out of their order can never record a state that no
+ *		plan leads to.
+ */
+void
+plan_check_step(SvGraph *graph, SvStep *step)
+{
+	SvRevision *r = &graph->revs[step->rev];
+	bool		ok = true;
+
+	if (step->op == SV_OP_UPGRADE)
+	{
+		ok = !r->applied;
+		for (int i = 0; ok && i < r->nparents; i++)
+			ok = r->parents[i] >= 0 && graph->revs[r->parents[i]].applied;
+		for (int i = 0; ok && i < r->ndepends; i++)
+			ok = r->depends[i] >= 0 && graph->revs[r->depends[i]].applied;
+	}
+	else if (step->op == SV_OP_DOWNGRADE)
+	{
+		ok = r->applied && r->current;
+		for (int i = 0; ok && i < r->ndependents; i++)
+			ok = !graph->revs[r->dependents[i]].applied;
+	}
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the %s of revision \"%s\" cannot run from the current state",
+						step->op == SV_OP_UPGRADE ? "upgrade" : "downgrade", r->id),
+				 errdetail("The database is at %s.", describe_current(graph))));
 }

@@ -296,6 +296,70 @@ FROM PUBLIC;
 
 /* ---------- 1.1: trust boundary (preview scripts, plan fingerprints) ---------- */
 
+/*
+ * Plan fingerprints: the online calls run only the plan that was reviewed.
+ * The fingerprint (in a preview script's header) names the state a plan
+ * starts from and each step's revision, operation and content checksum.
+ */
+CREATE FUNCTION schemaver_upgrade(target text, plan text)
+RETURNS TABLE (revision text, operation text, message text, elapsed interval)
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'schemaver_upgrade_plan';
+
+CREATE FUNCTION schemaver_downgrade(target text, plan text)
+RETURNS TABLE (revision text, operation text, message text, elapsed interval)
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'schemaver_downgrade_plan';
+
+CREATE FUNCTION schemaver_downgrade(steps integer, plan text)
+RETURNS TABLE (revision text, operation text, message text, elapsed interval)
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'schemaver_downgrade_steps_plan';
+
+CREATE PROCEDURE schemaver_upgrade_stepwise(target text, plan text)
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'schemaver_upgrade_stepwise_plan';
+
+CREATE PROCEDURE schemaver_downgrade_stepwise(target text, plan text)
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'schemaver_downgrade_stepwise_plan';
+
+/*
+ * What a preview script calls (src/scriptrun.c): psql never reads revision
+ * SQL, it passes each step's SQL, dollar-quoted, to run_script_step, which
+ * runs it with the code of the online call.  They live in the catalog's
+ * schema, which a script names whatever the search_path.
+ */
+CREATE FUNCTION schemaver.run_script_begin(kind text, target text, fingerprint text)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'schemaver_run_script_begin';
+
+CREATE FUNCTION schemaver.run_script_step(fingerprint text, step integer,
+                                          revision text, operation text,
+                                          checksum text, sql text)
+RETURNS TABLE (revision text, operation text, message text, elapsed interval)
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'schemaver_run_script_step';
+
+CREATE FUNCTION schemaver.run_script_end(fingerprint text)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'schemaver_run_script_end';
+
+REVOKE ALL ON FUNCTION
+    schemaver_upgrade(text, text),
+    schemaver_downgrade(text, text),
+    schemaver_downgrade(integer, text),
+    schemaver.run_script_begin(text, text, text),
+    schemaver.run_script_step(text, integer, text, text, text, text),
+    schemaver.run_script_end(text)
+FROM PUBLIC;
+REVOKE ALL ON PROCEDURE
+    schemaver_upgrade_stepwise(text, text),
+    schemaver_downgrade_stepwise(text, text)
+FROM PUBLIC;
+
 /* ---------- 1.1: authoring (autogenerate) ---------- */
 
 /* ---------- 1.1: the schemaver command-line client ---------- */

@@ -42,15 +42,6 @@
 /* Name of the schema that holds the catalog */
 #define SV_SCHEMA "schemaver"
 
-/*
- * The transaction-level (and, for the stepwise procedures, session-level)
- * advisory lock that serializes every call that changes the catalog or the
- * version.  Its two keys spell "sver" and "lock"; README.md documents them so
- * that a DBA can find the holder in pg_locks.
- */
-#define SV_LOCK_KEY1 0x73766572
-#define SV_LOCK_KEY2 0x6c6f636b
-
 /* What a step does */
 typedef enum SvOperation
 {
@@ -252,6 +243,13 @@ extern char *target_relative_steps(int steps);
 /* plan.c */
 extern SvPlan *plan_make(SvGraph *graph, SvDestination *dest,
 						 SvDirection direction);
+extern char *plan_fingerprint(SvGraph *graph, SvPlan *plan,
+							  SvDirection direction);
+extern void plan_check_step(SvGraph *graph, SvStep *step);
+extern void plan_check_fingerprint(SvGraph *graph, SvPlan *plan,
+								   SvDirection direction,
+								   const char *expected,
+								   const char *funcname);
 
 /*
  * Where in a revision's SQL an error happened, for the error context that
@@ -289,6 +287,9 @@ extern char *register_revision(const char *revision, ArrayType *parents,
 							   const char *downgrade_sql,
 							   const char *message, ArrayType *depends_on,
 							   ArrayType *branch_labels);
+
+/* scriptrun.c */
+extern void scriptrun_init(void);
 
 /* inspect.c */
 extern void inspect_current(SvGraph *graph, Tuplestorestate *tupstore,
