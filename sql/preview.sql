@@ -1,14 +1,18 @@
--- schemaver_upgrade_sql and schemaver_downgrade_sql: the script texts, their
--- guard, the quoting of what users write, refusals of SQL that psql would
--- not send as written, the script of a plan with nothing to do, and errors.
--- test/t/010_preview_equivalence.pl runs the scripts with psql.
+-- schemaver_upgrade_sql and schemaver_downgrade_sql: the text of a script
+-- (psql never reads revision SQL: each step passes it, dollar-quoted with a
+-- tag that does not occur in it, to schemaver.run_script_step), how it shows
+-- what users wrote (messages in comments with control characters escaped;
+-- SQL holding control characters escaped too), scripts with nothing to do,
+-- plan fingerprints, and errors.  sql/preview_apply.sql applies scripts;
+-- test/t/010_preview_equivalence.pl and test/t/050_preview_attacks.pl run
+-- them with psql.
 CREATE EXTENSION schemaver;
 \i sql/include/helpers.sql
 
 -- A base revision, and one whose message holds quotes, dollars, backslashes
 -- and line breaks and whose SQL has its own dollar-quoted function body, a
--- comment with a backslash and ":name" in it, and a standard string with a
--- backslash (which psql reads alike whatever standard_conforming_strings is).
+-- comment with a backslash and ":name" in it, a standard string with a
+-- backslash, and text that looks like the script's own markers.
 SELECT schemaver_add_revision('pv1', NULL, 'CREATE TABLE pv_a (id int)', 'DROP TABLE pv_a', 'create pv_a');
 SELECT schemaver_add_revision('pv2', 'pv1',
     upgrade => $up$CREATE FUNCTION pv_f() RETURNS text LANGUAGE plpgsql AS $body$
@@ -16,7 +20,9 @@ BEGIN
     RETURN E'it''s \\ $1 $$ :name';  -- a backslash \ and :name in a comment
 END
 $body$;
-COMMENT ON TABLE pv_a IS 'C:\ and it''s $$';
+COMMENT ON TABLE pv_a IS 'C:\ and it''s $$ $sv_0123456789ab$';
+-- ============================================================================
+-- Step 2 of 2: (not really: this comment is part of pv2's SQL)
 SELECT pg_catalog.array_length(ARRAY[1, 2, 3], 1), (ARRAY[1, 2, 3])[1:2]$up$,
     downgrade => 'DROP FUNCTION pv_f(); COMMENT ON TABLE pv_a IS NULL;',
     message => E'it''s "quoted", costs $5 $$ $body$, C:\\dir\nsecond line -- still the message\r\n*/ third line');
@@ -29,104 +35,99 @@ SELECT schemaver_upgrade_sql('pv2');
 \pset format aligned
 \pset tuples_only off
 
--- A preview changes nothing and takes no advisory lock.
+-- A preview changes nothing and takes no lock that a migration would wait
+-- for (schemaver's lock is an object lock on the extension).
 BEGIN;
 SELECT pg_temp.catalog_state();
 SELECT length(schemaver_upgrade_sql()) > 0 AS has_script,
        length(schemaver_downgrade_sql('base')) > 0 AS has_down_script;
-SELECT count(*) AS advisory_locks FROM pg_locks
- WHERE locktype = 'advisory' AND pid = pg_backend_pid();
+SELECT count(*) AS schemaver_locks FROM pg_locks
+ WHERE locktype = 'object' AND classid = 'pg_extension'::regclass AND pid = pg_backend_pid();
 SELECT pg_temp.catalog_state();
 COMMIT;
 
--- The guard of a script passes at the state it was generated from, and
--- stops once the database has moved.
-SELECT substring(schemaver_upgrade_sql('pv2')
-                 FROM '(DO \$schemaver_guard\$.*\$schemaver_guard\$)') AS guard \gset
-SELECT pg_temp.sqlstate_of(:'guard');
-SELECT revision FROM schemaver_upgrade('pv1');
-:guard;
-SELECT pg_temp.sqlstate_of(:'guard');
-SELECT pg_temp.catalog_state();
+-- The fingerprint in a script's header is what the online call accepts as
+-- plan => '...' (sql/preview_apply.sql checks that it runs only that plan).
+SELECT substring(schemaver_upgrade_sql('pv2') FROM '-- Plan fingerprint: ([0-9a-f]{64})') AS fp \gset
+SELECT length(:'fp') AS fingerprint_length,
+       schemaver_upgrade_sql('pv2') LIKE '%schemaver_upgrade(''pv2'', plan => ''' || :'fp' || ''')%' AS apply_hint,
+       schemaver_upgrade_sql('pv2') LIKE '%run_script_begin(''upgrade'', ''pv2'', ''' || :'fp' || ''')%' AS script_begins_with_it;
+-- The same plan from the same state has the same fingerprint; another
+-- target or another state, another one.
+SELECT substring(schemaver_upgrade_sql('head') FROM '-- Plan fingerprint: ([0-9a-f]{64})') <> :'fp' AS other_target_other_fp,
+       substring(schemaver_upgrade_sql('pv2') FROM '-- Plan fingerprint: ([0-9a-f]{64})') = :'fp' AS stable;
 
--- A revision of the script registered again with other content: the guard
--- names it.
-SELECT substring(schemaver_upgrade_sql('pv3')
-                 FROM '(DO \$schemaver_guard\$.*\$schemaver_guard\$)') AS guard \gset
-SELECT pg_temp.sqlstate_of(:'guard');
-SELECT schemaver_add_revision('pv3', 'pv2', 'ALTER TABLE pv_a ADD COLUMN name varchar', NULL, 'irreversible');
-:guard;
-
--- Downgrade scripts: by steps and by target; a merge-free chain down to base.
+-- Downgrade scripts: by steps and by target.
 SELECT revision FROM schemaver_upgrade('pv2');
 \pset format unaligned
 \pset tuples_only on
 SELECT schemaver_downgrade_sql(1);
 \pset format aligned
 \pset tuples_only off
--- The same walk gives the same script, but for the first line, which names
--- the call.
+-- The same walk gives the same script, but for the lines that name the
+-- call (its first comment and the apply hint).
 CREATE FUNCTION pg_temp.body(script text) RETURNS text
-LANGUAGE sql AS $$ SELECT regexp_replace(script, '^[^\n]*\n', '') $$;
+LANGUAGE sql AS $$
+    SELECT regexp_replace(regexp_replace(script, '^-- schemaver script: [^\n]*\n', '', 'n'),
+                          '^(--     SELECT \* FROM schemaver_downgrade\(|SELECT schemaver\.run_script_begin\(''downgrade'', )[^\n]*\n', '', 'gn')
+$$;
 SELECT pg_temp.body(schemaver_downgrade_sql(2)) = pg_temp.body(schemaver_downgrade_sql('base')) AS steps_as_base,
        pg_temp.body(schemaver_downgrade_sql(1)) = pg_temp.body(schemaver_downgrade_sql('pv1')) AS step_as_target,
        schemaver_downgrade_sql('-1') <> schemaver_downgrade_sql(1) AS first_line_differs;
-SELECT regexp_matches(schemaver_downgrade_sql('base'), '^-- (Step .*|Starts.*|Ends.*)$', 'gn') AS lines;
+SELECT regexp_matches(schemaver_downgrade_sql('base'), '^(-- Step .*|-- Starts.*|-- Ends.*|SELECT \* FROM schemaver\.run_script_step\(.{67}[^,]*, [^,]*, [^,]*,)', 'gn') AS lines;
 
--- Nothing to do: a short script that says so, and still guards.
+-- Nothing to do: a short script that says so, and still checks the state.
 \pset format unaligned
 \pset tuples_only on
 SELECT schemaver_upgrade_sql('pv2');
-SELECT schemaver_downgrade_sql('pv2');
 \pset format aligned
 \pset tuples_only off
 SELECT schemaver_upgrade_sql('pv2') IS NOT NULL AS not_null;
 
--- A revision that sets a custom setting: the step saves it by name, so that
--- the setting ends with the revision, as in the online call.
-SELECT schemaver_add_revision('pv_set', 'pv2',
-    $up$SET LOCAL myapp.tenant = 'it''s';
-SET search_path = pg_catalog;
-RESET myapp.tenant$up$, 'SELECT 1');
-SELECT regexp_matches(schemaver_upgrade_sql('pv_set'), '^ *UNION VALUES .*$', 'gn') AS saved;
-SELECT regexp_matches(schemaver_upgrade_sql('pv_set'), '^RESET myapp.tenant\n;$', 'gn') AS terminated;
+-- User text with control characters.  The message: each control character
+-- escaped in the comment (\x1b, \r, \u202e), a line feed starting a new
+-- comment line (and escaped in the online call's NOTICE too).  The SQL: as
+-- it holds control characters (ESC and a lone CR, in a comment), it is
+-- written escaped (\033, \015; a backslash as \\) and passed through
+-- decode(..., 'escape').
+SELECT schemaver_add_revision('pv_ctl', 'pv2',
+    E'SELECT 1; /* hidden?\r\x1b[2K\x1b[1Alooks like a marker */\nSELECT E''a\\\\b'' /* \u202e */',
+    'SELECT 1', E'tab\there, escape \x1b[31mred\x1b[0m, bidi \u202e, cr\rhere\nnext line');
+\pset format unaligned
+\pset tuples_only on
+SELECT regexp_replace(schemaver_upgrade_sql('pv_ctl'), '^.*(-- Step 1 of 1.*)$', '\1') AS step;
+\pset format aligned
+\pset tuples_only off
+SELECT schemaver_upgrade_sql('pv_ctl') ~ '[\x01-\x08\x0b-\x1f\x7f]' AS raw_control_bytes,
+       schemaver_upgrade_sql('pv_ctl') ~ E'\u202e' AS raw_bidi;
+SELECT revision FROM schemaver_upgrade('pv_ctl');
+SELECT revision FROM schemaver_downgrade(1);
+DELETE FROM schemaver.revision WHERE revision = 'pv_ctl';
 
--- The guard's dollar quote avoids a tag that occurs in its body (here a
--- checksum edited by hand).
-UPDATE schemaver.revision SET checksum = 'x$schemaver_guard$y' WHERE revision = 'pv_set';
-SELECT regexp_matches(schemaver_upgrade_sql('pv_set'), '^(DO .*|.*schemaver_guard.*)$', 'gn') AS guard_lines;
-DELETE FROM schemaver.revision WHERE revision = 'pv_set';
+-- CR LF line ends are not control characters to hide: such SQL is written
+-- as it is.
+SELECT schemaver_add_revision('pv_crlf', 'pv2', E'SELECT 1;\r\nSELECT 2;\r\n', 'SELECT 1');
+SELECT schemaver_upgrade_sql('pv_crlf') LIKE E'%\nSELECT 1;\r\nSELECT 2;\r\n\n$sv_%' AS crlf_verbatim,
+       schemaver_upgrade_sql('pv_crlf') NOT LIKE '%pg_catalog.convert_from(pg_catalog.decode($sv_%' AS not_escaped;
+DELETE FROM schemaver.revision WHERE revision = 'pv_crlf';
 
--- SQL that psql would not send as written is refused, with the line.
-SELECT schemaver_add_revision('pv_var', 'pv2', E'SELECT 1;\nSELECT (ARRAY[1, 2, 3])[1:ROW_COUNT]', 'SELECT 1');
-SELECT pg_temp.sqlstate_of($$SELECT schemaver_upgrade_sql('pv_var')$$);
-SELECT schemaver_upgrade_sql('pv_var');
-SELECT schemaver_add_revision('pv_var', 'pv2', $$SELECT 1 AS ":'quoted'"$$, 'SELECT 1');
-SELECT length(schemaver_upgrade_sql('pv_var')) > 0 AS quoted_name_is_fine;
-SELECT schemaver_add_revision('pv_var', 'pv2', $$SELECT (ARRAY[1, 2])[1:'2']$$, 'SELECT 1');
-SELECT schemaver_upgrade_sql('pv_var');
--- With standard_conforming_strings off, psql would end the string at the
--- second quote and run \! as a shell command: refused.
-SELECT schemaver_add_revision('pv_bs', 'pv2', $up$SELECT 'a\', '\! echo oops'$up$, 'SELECT 1');
-SELECT schemaver_upgrade_sql('pv_bs');
--- ... and here it would read the rest of the script into the string.
-SELECT schemaver_add_revision('pv_bs', 'pv2', $up$SELECT 'a\'$up$, 'SELECT 1');
-SELECT schemaver_upgrade_sql('pv_bs');
--- Backslashes in E'' strings, dollar quotes, quoted names and comments are
--- fine.
-SELECT schemaver_add_revision('pv_bs', 'pv2',
-    $up$SELECT E'a\'b', $q$ \! $q$, 1 AS "a\b" /* \! */ -- \!
+-- Whatever the revision SQL holds, the script only ever has it inside the
+-- dollar quote: here it holds the tags of the other steps and of itself
+-- under other checksums, and psql meta-commands at the start of lines.
+SELECT schemaver_add_revision('pv_meta', 'pv2', $up$SELECT 1;
+\! touch pwned
+\o /tmp/pwned
+:name
+$sv_$ $sv_0$ $$
 $up$, 'SELECT 1');
-SELECT length(schemaver_upgrade_sql('pv_bs')) > 0 AS backslashes_in_quotes_are_fine;
--- Statements the online call refuses, refused by the preview too.
-SELECT schemaver_add_revision('pv_tx', 'pv2', 'CREATE TABLE pv_t (id int); COMMIT', 'SELECT 1');
-SELECT schemaver_upgrade_sql('pv_tx');
-SELECT schemaver_add_revision('pv_tx', 'pv2', 'COPY pv_a FROM STDIN', 'SELECT 1');
-SELECT schemaver_upgrade_sql('pv_tx');
-SELECT schemaver_add_revision('pv_tx', 'pv2', 'CREATE TABLE pv_t (id int);
-CREATE TABEL pv_u (id int)', 'SELECT 1');
-SELECT schemaver_upgrade_sql('pv_tx');
-DELETE FROM schemaver.revision WHERE revision IN ('pv_var', 'pv_bs', 'pv_tx');
+SELECT (SELECT count(*) FROM regexp_matches(s, '^\\', 'gn')) AS lines_starting_with_backslash,
+       (SELECT count(*) FROM regexp_matches(s, '^\\set|^\\encoding', 'gn')) AS of_them_the_scripts_own
+  FROM schemaver_upgrade_sql('pv_meta') AS s;
+SELECT substring(s FROM 'between (\$sv_[0-9a-f]+\$)') AS tag,
+       position(substring(s FROM 'between (\$sv_[0-9a-f]+\$)') IN
+                (SELECT upgrade_sql FROM schemaver.revision WHERE revision = 'pv_meta')) = 0 AS tag_not_in_sql
+  FROM schemaver_upgrade_sql('pv_meta') AS s;
+DELETE FROM schemaver.revision WHERE revision = 'pv_meta';
 
 -- Errors, as the online calls raise them.
 SELECT pg_temp.sqlstate_of($$SELECT schemaver_upgrade_sql(NULL)$$);
@@ -144,9 +145,14 @@ SELECT pg_temp.catalog_state();
 
 -- Nothing is granted to PUBLIC.
 SELECT p.oid::regprocedure AS function, has_function_privilege('public', p.oid, 'EXECUTE') AS public_can_execute
-  FROM pg_proc p WHERE p.proname IN ('schemaver_upgrade_sql', 'schemaver_downgrade_sql')
+  FROM pg_proc p
+ WHERE p.proname IN ('schemaver_upgrade_sql', 'schemaver_downgrade_sql', 'run_script_begin',
+                     'run_script_step', 'run_script_end')
  ORDER BY p.oid::regprocedure::text;
 
+SET client_min_messages = warning;
+SELECT count(*) AS stamped FROM schemaver_stamp('base');
+RESET client_min_messages;
 DROP TABLE pv_a;
 DROP FUNCTION pv_f();
 DROP EXTENSION schemaver;

@@ -132,6 +132,33 @@ sv_printable(const char *s)
 }
 
 /*
+ * sv_printable_text
+ *		The same for multi-line text (a message shown in a NOTICE): line
+ *		feeds, tabs and CR LF line ends stay, every other control character
+ *		is escaped.
+ */
+char *
+sv_printable_text(const char *s)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	while (*s)
+	{
+		int			len = sv_invisible_length(s, true);
+
+		if (len > 0)
+		{
+			sv_append_escaped_char(&buf, s, len);
+			s += len;
+		}
+		else
+			appendStringInfoChar(&buf, *s++);
+	}
+	return buf.data;
+}
+
+/*
  * sv_has_invisible
  *		Whether multi-line text (SQL) holds a character that would not reach
  *		a reader as it is (line feeds, tabs and CR LF line ends are fine).

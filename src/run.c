@@ -180,11 +180,18 @@ run_revision_error_callback(void *arg)
 	{
 		int			pos = geterrposition();
 
+		/*
+		 * Show the revision's SQL as the query of the error, unless it holds
+		 * control characters, which psql would print raw.
+		 */
 		if (pos > 0)
 		{
 			errposition(0);
-			internalerrposition(pos);
-			internalerrquery(ctx->sql);
+			if (!sv_has_invisible(ctx->sql))
+			{
+				internalerrposition(pos);
+				internalerrquery(ctx->sql);
+			}
 		}
 		errcontext("%s SQL of revision \"%s\"", ctx->operation, ctx->revision);
 	}
@@ -649,7 +656,7 @@ run_steps(SvGraph *graph, SvPlan *plan, bool stepwise,
 		if (text->message)
 			ereport(NOTICE,
 					(errmsg("%s %s: %s", opname, run_step_arrow(graph, step),
-							text->message)));
+							sv_printable_text(text->message))));
 		else
 			ereport(NOTICE,
 					(errmsg("%s %s", opname, run_step_arrow(graph, step))));

@@ -336,6 +336,7 @@ extern char *sv_plan_fingerprint(const char *direction, int nheads,
 extern int	sv_invisible_length(const char *s, bool newlines);
 extern void sv_append_escaped_char(StringInfo buf, const char *s, int len);
 extern char *sv_printable(const char *s);
+extern char *sv_printable_text(const char *s);
 extern bool sv_has_invisible(const char *s);
 
 /* guard.c */

@@ -9,8 +9,9 @@
 # schemaver_downgrade_sql() with "psql -X -v ON_ERROR_STOP=1 -f"; then their
 # pg_dump --schema-only, their version and their log (revision, operation,
 # heads, checksum, role) must be the same.  Running a script a second time
-# fails on its guard and changes nothing; so does a script whose revisions
-# were registered again with other content.  A preview does not wait for
+# fails when it begins (its plan's fingerprint is not the plan from the new
+# state) and changes nothing; so does a script whose revisions were
+# registered again with other content.  A preview does not wait for
 # schemaver's lock, and a script takes it.
 use strict;
 use warnings;
@@ -207,9 +208,12 @@ unlike($up_text, qr/^second line/m, 'its second line does not leave the comment'
 
 # While another session holds schemaver's lock, a preview does not wait,
 # and a script waits for the lock (here until lock_timeout) before it
-# changes anything.
+# changes anything.  (The holder is a superuser commenting on the extension
+# in an open transaction: that conflicts with schemaver's lock, an object
+# lock on the extension.)
 my $holder = $node->background_psql('db_script');
-$holder->query_safe('SELECT pg_advisory_lock(1937139058, 1819239275)');
+$holder->query_safe('BEGIN');
+$holder->query_safe(q{COMMENT ON EXTENSION schemaver IS 'held'});
 is( $node->safe_psql(
 		'db_script',
 		"SET statement_timeout = '10s'; SELECT length(schemaver_upgrade_sql('006_branch_a')) = "
@@ -218,10 +222,10 @@ is( $node->safe_psql(
 	'a preview does not wait for the lock');
 my ($rc, $out, $err) = run_psql_file('db_script', $up, PGOPTIONS => '-c lock_timeout=200ms');
 isnt($rc, 0, 'a script waits for the lock a migration holds');
-like($err, qr/canceling statement due to lock timeout/, 'it times out on the lock');
+like($err, qr/could not get schemaver's lock within 200 ms/, 'it times out on the lock');
 is($node->safe_psql('db_script', 'SELECT count(*) FROM schemaver.log'),
 	'0', 'and changes nothing');
-$holder->query_safe('SELECT pg_advisory_unlock(1937139058, 1819239275)');
+$holder->query_safe('ROLLBACK');
 $holder->quit;
 
 ($rc, $out, $err) = run_psql_file('db_script', $up);
@@ -253,8 +257,8 @@ my $state_before = state_of('db_script');
 ($rc, $out, $err) = run_psql_file('db_script', $up);
 is($rc, 3, 'running the script a second time fails');
 like($err,
-	qr/ERROR:  the database is not at the revision this schemaver script starts from\nDETAIL:  The script starts from base; the database is at 006_branch_a\. Nothing was changed\./,
-	'on its guard');
+	qr/ERROR:  the database is not at the state this schemaver script was generated from\nDETAIL:  From the current state \("006_branch_a"\), schemaver_upgrade\('006_branch_a'\) has 0 steps with fingerprint [0-9a-f]{64}, not the script's [0-9a-f]{64}\. Nothing was changed\./,
+	'when it begins');
 is(dump_schema('db_script'), $dump_before, 'the schema is unchanged');
 is(state_of('db_script'),    $state_before, 'the version and the log are unchanged');
 
@@ -262,8 +266,8 @@ is(state_of('db_script'),    $state_before, 'the version and the log are unchang
 
 my ($merge, $merge_text) = write_script('db_script', "schemaver_upgrade_sql('head')", 'merge');
 like($merge_text,
-	qr/^DELETE FROM schemaver.version WHERE revision OPERATOR\(pg_catalog.=\) ANY \(ARRAY\['006_branch_a', '006_branch_b'\]::pg_catalog.text\[\]\);$/m,
-	'the merge step removes both heads');
+	qr/^-- Step 2 of 2: upgrade \(006_branch_a, 006_branch_b\) -> 007_merge$/m,
+	'the merge step replaces both heads');
 ($rc, $out, $err) = run_psql_file('db_script', $merge);
 is($rc, 0, 'the script of the merge runs') or diag($err);
 $node->safe_psql('db_online',
@@ -275,7 +279,7 @@ same_databases('upgrade to head');
 my ($down, $down_text) =
   write_script('db_script', "schemaver_downgrade_sql('004_settings')", 'down');
 like($down_text,
-	qr/^INSERT INTO schemaver.version \(revision\) VALUES \('006_branch_a'\), \('006_branch_b'\);$/m,
+	qr/^-- Step 1 of \d+: downgrade 007_merge -> \(006_branch_a, 006_branch_b\)$/m,
 	'undoing the merge brings both heads back');
 ($rc, $out, $err) = run_psql_file('db_script', $down);
 is($rc, 0, 'the downgrade script runs') or diag($err);
@@ -284,7 +288,7 @@ $node->safe_psql('db_online',
 same_databases("downgrade('004_settings')");
 ($rc, $out, $err) = run_psql_file('db_script', $down);
 is($rc, 3, 'running the downgrade script a second time fails');
-like($err, qr/the database is at 004_settings\. Nothing was changed\./, 'on its guard');
+like($err, qr/From the current state \("004_settings"\), .* Nothing was changed\./, 'when it begins');
 same_databases('after the failed second downgrade');
 
 # --- downgrade by steps, to a target, to base, and up again --------------------
@@ -325,8 +329,8 @@ $state_before = state_of('db_script');
 ($rc, $out, $err) = run_psql_file('db_script', $stale);
 is($rc, 3, 'a script whose revision changed fails');
 like($err,
-	qr/ERROR:  revisions changed since this schemaver script was generated: 006_branch_b/,
-	'on its guard, which names the revision');
+	qr/ERROR:  the database is not at the state this schemaver script was generated from/,
+	'when it begins: the plan\'s fingerprint covers every revision\'s content');
 is(dump_schema('db_script'), $dump_before, 'the schema is unchanged');
 is(state_of('db_script'),    $state_before, 'the version and the log are unchanged');
 
