@@ -4,14 +4,19 @@
  *	  Declarations shared by the files of schemaver.
  *
  * A call such as schemaver_upgrade('head') reads top-down through these
- * files: entry.c checks the arguments, run.c takes the lock, catalog.c loads
- * the rows, graph.c turns them into a validated graph, target.c resolves the
- * target against it, plan.c computes the steps, run.c executes them through
- * SPI and records each one (catalog.c again).  register.c owns
- * schemaver_add_revision, inspect.c the read-only functions, script.c the
- * preview scripts and guard.c the hooks that keep revision SQL away from the
+ * files: entry.c checks the arguments, run.c takes the lock (lock.c),
+ * catalog.c loads the rows, graph.c turns them into a validated graph,
+ * target.c resolves the target against it, plan.c computes the steps (and
+ * their fingerprint), run.c executes them through SPI and records each one
+ * (catalog.c again).  register.c owns schemaver_add_revision, inspect.c the
+ * read-only functions, script.c writes the preview scripts and scriptrun.c
+ * runs them, guard.c holds the hooks that keep revision SQL away from the
  * extension itself.  fastpath.c answers "nothing to do" for an upgrade to
  * head without loading the graph, when it can.
+ *
+ * At the bottom, calling no other file: lock.c (schemaver's lock),
+ * checksum.c (content checksums, plan fingerprints), escape.c (showing user
+ * text safely), guard.c.  A file calls only files below it.
  *
  * src/schemaver.h
  *
