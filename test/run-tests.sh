@@ -201,6 +201,13 @@ if ! sv_build_and_install "$WORK" "$PRIV_PG_CONFIG"; then
     echo "build or install failed" >&2
     exit 1
 fi
+# The released 1.0, from the repository's history, for the update test
+SV_RELEASE_1_0_INSTALL=""
+if [ "$SV_RUN_TAP" = 1 ]; then
+    sv_say "building schemaver 1.0 (${SV_RELEASE_1_0:0:7}) for the update test"
+    SV_RELEASE_1_0_INSTALL=$(sv_build_release_1_0 "$ROOT" "$TMP/release_1_0") \
+        || { echo "could not build schemaver 1.0" >&2; exit 1; }
+fi
 
 if [ "$SV_RUN_REGRESS$SV_RUN_ISOLATION$SV_RUN_TAP" = 000 ]; then
     echo "no tests found (test/regress_schedule, test/isolation/specs, test/t are empty)" >&2
@@ -220,7 +227,7 @@ sv_say "running the tests as $(sv_test_user) in a throw-away cluster"
 inner_rc=0
 sv_as_test_user "$TMP/tmp" \
     "SV_LOGDIR=$LOGDIR" "SV_SUBSET=$SV_SUBSET" "SV_SCRATCH=$TMP" \
-    "SV_PRIV_PG_CONFIG=$PRIV_PG_CONFIG" \
+    "SV_PRIV_PG_CONFIG=$PRIV_PG_CONFIG" "SV_RELEASE_1_0_INSTALL=$SV_RELEASE_1_0_INSTALL" \
     "SV_RUN_REGRESS=$SV_RUN_REGRESS" "SV_RUN_ISOLATION=$SV_RUN_ISOLATION" "SV_RUN_TAP=$SV_RUN_TAP" \
     "SV_REGRESS=${sel_regress[*]}" "SV_ISOLATION=${sel_isolation[*]}" "SV_PROVE=${sel_tap[*]}" \
     bash "$WORK/test/run-tests.sh" --inner || inner_rc=$?

@@ -248,3 +248,27 @@ sv_private_pg() {
         "$root/usr/lib/postgresql/$major/bin/schemaver"
     echo "$root/usr/lib/postgresql/$major/bin/pg_config"
 }
+
+# The commit of the released schemaver 1.0 (default_version '1.0'), which the
+# update test builds from the repository's history.
+SV_RELEASE_1_0=b4a08d5e26ce2100d994c3d3d93e32696e2f2c3f
+
+# sv_build_release_1_0 ROOT DEST [MAJOR]: build schemaver 1.0 from ROOT's git
+# history and install it into a private PostgreSQL copy made at DEST (see
+# sv_private_pg); print that installation's directory (the one holding bin/
+# and lib/).  Prints nothing, and succeeds, when ROOT has no git history with
+# that commit (a tarball): the update test then skips.  1.0 was built for
+# PostgreSQL 15 only.
+sv_build_release_1_0() {
+    local root=$1 dest=$2 major=${3:-$SV_PG_MAJOR} pg_config
+    [ "$major" = 15 ] || return 0
+    command -v git >/dev/null 2>&1 || return 0
+    git -C "$root" cat-file -e "${SV_RELEASE_1_0}^{commit}" 2>/dev/null || return 0
+    mkdir -p "$dest/src" || return 1
+    git -C "$root" archive "$SV_RELEASE_1_0" | tar -x -C "$dest/src" || return 1
+    pg_config=$(sv_private_pg "$dest/pg" "$major") || return 1
+    make -s -C "$dest/src" -j"$(nproc 2>/dev/null || echo 2)" PG_CONFIG="$pg_config" >"$dest/build.log" 2>&1 \
+        && make -s -C "$dest/src" install PG_CONFIG="$pg_config" >>"$dest/build.log" 2>&1 \
+        || { cat "$dest/build.log" >&2; return 1; }
+    dirname "$("$pg_config" --bindir)"
+}
