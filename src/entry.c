@@ -51,7 +51,6 @@ void		_PG_init(void);
 static ArrayType *array_arg(FunctionCallInfo fcinfo, int argno);
 static Datum add_revision(FunctionCallInfo fcinfo, ArrayType *parents);
 static SvGraph *inspect_graph(List **problems);
-static char *plan_arg(FunctionCallInfo fcinfo, int argno);
 static Datum move(FunctionCallInfo fcinfo, const char *target,
 				  SvDirection direction, const char *funcname,
 				  const char *expected_plan);
@@ -70,26 +69,6 @@ _PG_init(void)
 	lock_init();
 	scriptrun_init();
 	MarkGUCPrefixReserved("schemaver");
-}
-
-/*
- * sv_text_arg
- *		A text argument as a C string; NULL is an error when required, else
- *		returned as NULL.  (script.c's entry points use it too.)
- */
-char *
-sv_text_arg(FunctionCallInfo fcinfo, int argno, const char *argname,
-			bool required)
-{
-	if (PG_ARGISNULL(argno))
-	{
-		if (required)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s must not be NULL", argname)));
-		return NULL;
-	}
-	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
 /* An array argument, or NULL */
@@ -161,25 +140,6 @@ schemaver_add_revision_multi(PG_FUNCTION_ARGS)
 }
 
 /*
- * The plan argument of the calls that run only a reviewed plan: a plan
- * fingerprint, as a preview script's header shows it (64 hex digits).
- */
-static char *
-plan_arg(FunctionCallInfo fcinfo, int argno)
-{
-	char	   *plan = sv_text_arg(fcinfo, argno, "plan", true);
-
-	if (strlen(plan) != 64 || strspn(plan, "0123456789abcdef") != 64)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid plan fingerprint \"%s\"",
-						sv_shorten(sv_printable(plan))),
-				 errdetail("A plan fingerprint is 64 hexadecimal digits, as the header of the preview script shows it."),
-				 errhint("Get it from schemaver_upgrade_sql() or schemaver_downgrade_sql() for the same target.")));
-	return plan;
-}
-
-/*
  * The body of upgrade, downgrade and stamp: lock, load, resolve, plan, run,
  * returning one row per step.  expected_plan: run only a plan with this
  * fingerprint (NULL: any).
@@ -242,11 +202,7 @@ schemaver_downgrade(PG_FUNCTION_ARGS)
 Datum
 schemaver_downgrade_steps(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("steps must not be NULL")));
-	return move(fcinfo, target_relative_steps(PG_GETARG_INT32(0)),
+	return move(fcinfo, target_relative_steps(sv_int_arg(fcinfo, 0, "steps")),
 				SV_DIR_DOWNGRADE, "schemaver_downgrade()", NULL);
 }
 
@@ -434,7 +390,7 @@ Datum
 schemaver_upgrade_plan(PG_FUNCTION_ARGS)
 {
 	return move(fcinfo, sv_text_arg(fcinfo, 0, "target", true), SV_DIR_UPGRADE,
-				"schemaver_upgrade()", plan_arg(fcinfo, 1));
+				"schemaver_upgrade()", sv_fingerprint_arg(fcinfo, 1, "plan"));
 }
 
 /*
@@ -444,7 +400,7 @@ Datum
 schemaver_downgrade_plan(PG_FUNCTION_ARGS)
 {
 	return move(fcinfo, sv_text_arg(fcinfo, 0, "target", true), SV_DIR_DOWNGRADE,
-				"schemaver_downgrade()", plan_arg(fcinfo, 1));
+				"schemaver_downgrade()", sv_fingerprint_arg(fcinfo, 1, "plan"));
 }
 
 /*
@@ -453,12 +409,8 @@ schemaver_downgrade_plan(PG_FUNCTION_ARGS)
 Datum
 schemaver_downgrade_steps_plan(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("steps must not be NULL")));
-	return move(fcinfo, target_relative_steps(PG_GETARG_INT32(0)),
-				SV_DIR_DOWNGRADE, "schemaver_downgrade()", plan_arg(fcinfo, 1));
+	return move(fcinfo, target_relative_steps(sv_int_arg(fcinfo, 0, "steps")),
+				SV_DIR_DOWNGRADE, "schemaver_downgrade()", sv_fingerprint_arg(fcinfo, 1, "plan"));
 }
 
 /*
@@ -469,7 +421,7 @@ schemaver_upgrade_stepwise_plan(PG_FUNCTION_ARGS)
 {
 	move_stepwise(fcinfo, sv_text_arg(fcinfo, 0, "target", true), SV_DIR_UPGRADE,
 				  "schemaver_upgrade_stepwise()", "schemaver_upgrade()",
-				  plan_arg(fcinfo, 1));
+				  sv_fingerprint_arg(fcinfo, 1, "plan"));
 	PG_RETURN_VOID();
 }
 
@@ -481,6 +433,6 @@ schemaver_downgrade_stepwise_plan(PG_FUNCTION_ARGS)
 {
 	move_stepwise(fcinfo, sv_text_arg(fcinfo, 0, "target", true),
 				  SV_DIR_DOWNGRADE, "schemaver_downgrade_stepwise()",
-				  "schemaver_downgrade()", plan_arg(fcinfo, 1));
+				  "schemaver_downgrade()", sv_fingerprint_arg(fcinfo, 1, "plan"));
 	PG_RETURN_VOID();
 }

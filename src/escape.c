@@ -106,19 +106,18 @@ sv_append_escaped_char(StringInfo buf, const char *s, int len)
 }
 
 /*
- * sv_printable
- *		A copy of a one-line string (a name, an id, a message) with every
- *		control character escaped, line breaks and tabs included.
+ * A copy of s with every character that sv_invisible_length finds escaped
+ * (newlines: as there).
  */
-char *
-sv_printable(const char *s)
+static char *
+printable(const char *s, bool newlines)
 {
 	StringInfoData buf;
 
 	initStringInfo(&buf);
 	while (*s)
 	{
-		int			len = sv_invisible_length(s, false);
+		int			len = sv_invisible_length(s, newlines);
 
 		if (len > 0)
 		{
@@ -132,6 +131,17 @@ sv_printable(const char *s)
 }
 
 /*
+ * sv_printable
+ *		A copy of a one-line string (a name, an id, a message) with every
+ *		control character escaped, line breaks and tabs included.
+ */
+char *
+sv_printable(const char *s)
+{
+	return printable(s, false);
+}
+
+/*
  * sv_printable_text
  *		The same for multi-line text (a message shown in a NOTICE): line
  *		feeds, tabs and CR LF line ends stay, every other control character
@@ -140,22 +150,7 @@ sv_printable(const char *s)
 char *
 sv_printable_text(const char *s)
 {
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	while (*s)
-	{
-		int			len = sv_invisible_length(s, true);
-
-		if (len > 0)
-		{
-			sv_append_escaped_char(&buf, s, len);
-			s += len;
-		}
-		else
-			appendStringInfoChar(&buf, *s++);
-	}
-	return buf.data;
+	return printable(s, true);
 }
 
 /*

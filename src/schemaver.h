@@ -16,7 +16,8 @@
  *
  * At the bottom, calling no other file: lock.c (schemaver's lock),
  * checksum.c (content checksums, plan fingerprints), escape.c (showing user
- * text safely), guard.c.  A file calls only files below it.
+ * text safely), args.c (reading the functions' arguments), guard.c.  A file
+ * calls only files below it.
  *
  * src/schemaver.h
  *
@@ -311,9 +312,6 @@ extern void apply_step_to_state(SvGraph *graph, SvStep *step,
 								int *removed, int *nremoved,
 								int *added, int *nadded);
 
-/* entry.c */
-extern char *sv_text_arg(FunctionCallInfo fcinfo, int argno,
-						 const char *argname, bool required);
 
 /* fastpath.c */
 extern bool fastpath_nothing_to_do(const char *target, SvDirection direction,
@@ -336,6 +334,14 @@ extern char *sv_plan_fingerprint(const char *direction, int nheads,
 								 const char **heads, int nsteps,
 								 const char **ops, const char **revisions,
 								 const char **checksums);
+
+/* args.c */
+extern char *sv_text_arg(FunctionCallInfo fcinfo, int argno,
+						 const char *argname, bool required);
+extern int32 sv_int_arg(FunctionCallInfo fcinfo, int argno,
+						const char *argname);
+extern char *sv_fingerprint_arg(FunctionCallInfo fcinfo, int argno,
+								const char *argname);
 
 /* escape.c */
 extern int	sv_invisible_length(const char *s, bool newlines);

@@ -109,13 +109,8 @@ schemaver_downgrade_sql(PG_FUNCTION_ARGS)
 Datum
 schemaver_downgrade_sql_steps(PG_FUNCTION_ARGS)
 {
-	int32		steps;
+	int32		steps = sv_int_arg(fcinfo, 0, "steps");
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("steps must not be NULL")));
-	steps = PG_GETARG_INT32(0);
 	PG_RETURN_TEXT_P(make_script(psprintf("schemaver_downgrade(%d)", steps),
 								 "downgrade", target_relative_steps(steps),
 								 SV_DIR_DOWNGRADE));

@@ -65,7 +65,6 @@ static ScriptRun *script_run = NULL;
 
 static void scriptrun_xact_callback(XactEvent event, void *arg);
 static SvDirection script_direction(const char *kind);
-static void check_fingerprint_arg(const char *fingerprint);
 static ScriptRun *current_script(const char *fingerprint);
 static char *strip_framing(const char *sql, int step);
 
@@ -124,24 +123,10 @@ script_direction(const char *kind)
 	pg_unreachable();
 }
 
-/* A fingerprint is 64 lower-case hex digits */
-static void
-check_fingerprint_arg(const char *fingerprint)
-{
-	if (strlen(fingerprint) != 64 ||
-		strspn(fingerprint, "0123456789abcdef") != 64)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid plan fingerprint \"%s\"",
-						sv_shorten(sv_printable(fingerprint))),
-				 errdetail("A plan fingerprint is 64 hexadecimal digits, as a preview script's header shows it.")));
-}
-
 /* The script this transaction runs, which must be the one named */
 static ScriptRun *
 current_script(const char *fingerprint)
 {
-	check_fingerprint_arg(fingerprint);
 	if (script_run == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -182,7 +167,7 @@ schemaver_run_script_begin(PG_FUNCTION_ARGS)
 {
 	char	   *kind = sv_text_arg(fcinfo, 0, "kind", true);
 	char	   *target = sv_text_arg(fcinfo, 1, "target", true);
-	char	   *fingerprint = sv_text_arg(fcinfo, 2, "fingerprint", true);
+	char	   *fingerprint = sv_fingerprint_arg(fcinfo, 2, "fingerprint");
 	SvDirection direction = script_direction(kind);
 	SvGraph    *graph;
 	SvDestination *dest;
@@ -198,7 +183,6 @@ schemaver_run_script_begin(PG_FUNCTION_ARGS)
 				nadded;
 
 	guard_check_not_nested("schemaver.run_script_begin()");
-	check_fingerprint_arg(fingerprint);
 	if (script_run != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -267,7 +251,7 @@ Datum
 schemaver_run_script_step(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *fingerprint = sv_text_arg(fcinfo, 0, "fingerprint", true);
+	char	   *fingerprint = sv_fingerprint_arg(fcinfo, 0, "fingerprint");
 	int			n;
 	char	   *revision = sv_text_arg(fcinfo, 2, "revision", true);
 	char	   *operation = sv_text_arg(fcinfo, 3, "operation", true);
@@ -280,11 +264,7 @@ schemaver_run_script_step(PG_FUNCTION_ARGS)
 	SvStepText *text;
 
 	guard_check_not_nested("schemaver.run_script_step()");
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("step must not be NULL")));
-	n = PG_GETARG_INT32(1);
+	n = sv_int_arg(fcinfo, 1, "step");
 	run = current_script(fingerprint);
 	if (n != run->done + 1 || n > run->nsteps)
 		ereport(ERROR,
@@ -342,7 +322,7 @@ schemaver_run_script_step(PG_FUNCTION_ARGS)
 Datum
 schemaver_run_script_end(PG_FUNCTION_ARGS)
 {
-	char	   *fingerprint = sv_text_arg(fcinfo, 0, "fingerprint", true);
+	char	   *fingerprint = sv_fingerprint_arg(fcinfo, 0, "fingerprint");
 	ScriptRun  *run;
 	char	  **heads;
 	int			nheads;
