@@ -164,7 +164,17 @@ SELECT stmt, try(stmt) FROM (VALUES
 SELECT pg_temp.catalog_state() = :'before_state' AS unchanged;
 SELECT stamp('ly@-1');                  -- stamps yyyy down only
 SELECT stamp('ly@head');
+-- A labelled target on its branch stamps the revision it names, as its id
+-- would: vvvv (another root) depends on xxxx and is replaced, as Alembic
+-- replaces it.  A stamp below ly leaves vvvv alone.
+SELECT schemaver_add_revision('vvvv', NULL, 'SELECT 1', 'SELECT 1', depends_on => ARRAY['xxxx']);
+SELECT up('vvvv');
+SELECT stamp('ly@-1');                  -- yyyy only
+SELECT stamp('lx@xxxx');                -- vvvv goes
+SELECT stamp('ly@head');
 SELECT down('lx@head-1');               -- xxxx only
+-- With several roots, the base reached by walking down is that root's.
+SELECT down('yyyy-2');                  -- yyyy and rrrr go; l1 and l2 stay
 SELECT down('base');
 DROP FUNCTION stamp(text);
 

@@ -28,7 +28,8 @@
  * branch, and what depends on them, are undone or replaced.  That matters
  * when the target lies below the branch (one step below its first
  * revision is the branch point it grows from): other branches above that
- * point stay.
+ * point stay.  A labelled target on its branch plans as the revision it
+ * names.
  *
  * Each step of the plan keeps the applied set closed under "needs", so the
  * bookkeeping of run.c can update the heads one step at a time.
@@ -216,9 +217,11 @@ restrict_to_scope(SvGraph *graph, bool *remove, const bool *scope)
  * share the target's lineage, i.e. its descendants through children and
  * dependents (its ancestors are kept by the target anyway).  Dependencies
  * count as in Alembic, whose stamp replaces a head that depends on the
- * target as well as one above it.  For a labelled target: the revisions of
- * the label's branch above the target, and what depends on them, so that a
- * stamp to the branch point below a branch replaces that branch only.
+ * target as well as one above it.  A label that names a revision of its
+ * branch changes nothing to that; but a labelled target below the branch
+ * (the branch point, one step below its first revision) replaces only the
+ * revisions of the branch and what depends on them, since other branches
+ * share that point.
  */
 static bool *
 stamp_replaced(SvGraph *graph, SvDestination *dest)
@@ -231,6 +234,9 @@ stamp_replaced(SvGraph *graph, SvDestination *dest)
 
 	if (dest->scope == NULL)
 		return desc;
+	for (int i = 0; i < dest->nrevs; i++)
+		if (dest->scope[dest->revs[i]])
+			return desc;
 	for (int i = 0; i < dest->nrevs; i++)
 		desc[dest->revs[i]] = false;
 	starts = palloc(sizeof(int) * Max(graph->nrevs, 1));

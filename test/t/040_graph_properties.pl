@@ -12,7 +12,9 @@
 #     those on the label's branch and what depends on them); to base, or the
 #     base of one branch, everything or that branch;
 #   - a stamp leaves T and what it needs, plus the current heads on other
-#     branches (dependencies counted) and what they need;
+#     branches (dependencies counted) and what they need; a labelled stamp
+#     to the point below its branch replaces only that branch (and what
+#     depends on it);
 #   - the steps run one at a time keep the applied set closed, their log rows
 #     chain heads_before to heads_after from the version before the call to
 #     the version after it, and the revision SQL that ran is exactly the
@@ -390,7 +392,9 @@ sub expect
 	{
 		my $T = $dest->{revs};
 		my $desc = closure($g, $T, 0, 1);
-		if (my $L = $dest->{scope})
+		# a labelled target below its branch replaces that branch only
+		my $L = $dest->{scope};
+		if ($L && !grep { $L->{$_} } @$T)
 		{
 			my %t = map { $_ => 1 } @$T;
 			$desc = closure($g, [ grep { $L->{$_} && !$t{$_} } keys %$desc ],
