@@ -162,7 +162,7 @@ sv_as_test_user() {
         "CI=${CI:-}"
     )
     # pass through the knobs of PostgreSQL's TAP framework, and those of
-    # test/t/040_graph_properties.pl (its seed and size, for longer runs)
+    # test/t/045_graph_properties.pl (its seed and size, for longer runs)
     local v
     for v in PG_TEST_EXTRA PG_TEST_NOCLEAN PG_TEST_TIMEOUT_DEFAULT \
         SCHEMAVER_PROP_SEED SCHEMAVER_PROP_GRAPHS; do

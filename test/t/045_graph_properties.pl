@@ -38,7 +38,7 @@
 #                          and prints it)
 #   SCHEMAVER_PROP_GRAPHS  how many graphs (default 40), 40 calls each
 # e.g. SCHEMAVER_PROP_SEED=random SCHEMAVER_PROP_GRAPHS=2000 \
-#        bash test/run-tests.sh --no-apt 040_graph_properties
+#        bash test/run-tests.sh --no-apt 045_graph_properties
 # A failure prints the seed, the graph, the call and what differed; the same
 # seed replays the same graphs and calls.
 use strict;
