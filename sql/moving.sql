@@ -84,5 +84,27 @@ SELECT stmt, pg_temp.sqlstate_of(stmt) FROM (VALUES
   ($$SELECT schemaver_stamp('nope')$$)
 ) AS t(stmt);
 
+-- A stamp replaces the current heads that share the target's lineage,
+-- through dependencies as well as parents, as Alembic's stamp does (issue
+-- 11): s3, a second root, depends on s2, which is above the target s1, so
+-- both go.  a1, on an unrelated branch, stays.
+SELECT schemaver_add_revision('s1', NULL, 'SELECT 1', 'SELECT 1');
+SELECT schemaver_add_revision('s2', 's1', 'SELECT 1', 'SELECT 1');
+SELECT schemaver_add_revision('s3', NULL, 'SELECT 1', 'SELECT 1', depends_on => ARRAY['s2']);
+SELECT revision, operation FROM schemaver_upgrade('s3');
+SELECT string_agg(c, ' ' ORDER BY c) AS current FROM schemaver_current() c;
+SELECT max(id) AS last_log FROM schemaver.log \gset
+SELECT revision, operation FROM schemaver_stamp('s1');
+SELECT string_agg(c, ' ' ORDER BY c) AS current FROM schemaver_current() c;
+SELECT revision, applied FROM schemaver_history() WHERE revision LIKE 's_' ORDER BY revision;
+SELECT revision, operation, heads_before, heads_after
+  FROM schemaver.log WHERE id > :last_log ORDER BY id;
+-- A dependent of the target itself shares its lineage too: stamping s2
+-- from s3 replaces s3 with s2.
+SELECT revision, operation FROM schemaver_stamp('s3');
+SELECT revision, operation FROM schemaver_stamp('s2');
+SELECT string_agg(c, ' ' ORDER BY c) AS current FROM schemaver_current() c;
+SELECT * FROM schemaver_verify();
+
 SELECT count(*) FROM schemaver_downgrade('base');
 DROP EXTENSION schemaver;

@@ -97,6 +97,27 @@ SELECT revision, operation FROM schemaver_downgrade('c1');
 SELECT string_agg(c, ' ' ORDER BY c) AS current FROM schemaver_current() c;
 SELECT revision, operation FROM schemaver_downgrade('base');
 
+-- Downgrading to T undoes T's descendants and what depends on them, and
+-- leaves T applied: what depends on T itself has no reason to go (issue
+-- 11).  h1 <- h2, and k1, a second root, depends on h1.
+SELECT add_rev('h1', NULL), add_rev('h2', ARRAY['h1']), add_rev('k1', NULL, ARRAY['h1']);
+SELECT revision, operation FROM schemaver_upgrade('h2');
+SELECT revision, operation FROM schemaver_upgrade('k1');
+SELECT revision, operation FROM schemaver_downgrade('h1');   -- h2 only
+SELECT string_agg(c, ' ' ORDER BY c) AS current FROM schemaver_current() c;
+-- Now only k1 needs h1, which is a current head (a row of
+-- schemaver.version): a downgrade to it has nothing to undo.  Alembic
+-- refuses this one; schemaver undoes what must go, here nothing.
+SELECT count(*) FROM schemaver_downgrade('h1');
+SELECT string_agg(c, ' ' ORDER BY c) AS current FROM schemaver_current() c;
+-- What depends on a descendant of T goes with it: k2 (on k1) depends on h2.
+SELECT add_rev('k2', ARRAY['k1'], ARRAY['h2']);
+SELECT revision, operation FROM schemaver_upgrade('k2');
+SELECT revision, operation FROM schemaver_downgrade('h1');   -- k2, then h2
+SELECT string_agg(c, ' ' ORDER BY c) AS current FROM schemaver_current() c;
+-- Undoing h1 itself does take k1 away first.
+SELECT revision, operation FROM schemaver_downgrade('base');
+
 SELECT * FROM schemaver_verify();
 DROP FUNCTION add_rev(text, text[], text[], text[]);
 DROP TABLE ran;

@@ -119,5 +119,64 @@ SELECT up('m1');
 SELECT down('alpha@-2');                -- m1 -2 on alpha: a2
 SELECT down('base');
 
+-- A label whose branch has nothing applied (issue 11): rrrr -> xxxx (lx),
+-- rrrr -> yyyy (ly).  "ly@-N" has no current revision of ly to step down
+-- from: a clean error that changes nothing, never a downgrade of lx.
+CREATE FUNCTION stamp(t text) RETURNS text LANGUAGE sql AS
+$$ SELECT coalesce(string_agg(revision, ' '), '-') || '  => ' || cur() FROM schemaver_stamp(t) $$;
+SELECT schemaver_add_revision('rrrr', NULL, 'SELECT 1', 'SELECT 1');
+SELECT schemaver_add_revision('xxxx', 'rrrr', 'SELECT 1', 'SELECT 1', branch_labels => ARRAY['lx']);
+SELECT schemaver_add_revision('yyyy', 'rrrr', 'SELECT 1', 'SELECT 1', branch_labels => ARRAY['ly']);
+SELECT up('l2');
+SELECT up('xxxx');
+SELECT pg_temp.catalog_state() AS before_state \gset
+SELECT stmt, try(stmt) FROM (VALUES
+  ($$SELECT down('ly@-1')$$),
+  ($$SELECT down('ly@-2')$$),
+  ($$SELECT up('ly@-1')$$),
+  ($$SELECT stamp('ly@-1')$$),
+  ($$SELECT schemaver_downgrade_sql('ly@-1')$$),
+  ($$SELECT down('lx@-2')$$),               -- below lx's base (rrrr)
+  ($$SELECT down('lx@head-2')$$),
+  ($$SELECT down('lx@xxxx-2')$$),
+  ($$SELECT down('ly@yyyy-2')$$),
+  ($$SELECT down('ly@base-1')$$),
+  ($$SELECT down('ly@yyyy-1')$$)            -- rrrr: nothing of ly to undo
+) AS t(stmt);
+SELECT pg_temp.catalog_state() = :'before_state' AS unchanged;
+-- "ly@+0" with nothing of ly applied is ly's base: nothing to do, whichever
+-- the direction (it used to mean base, all branches).
+SELECT down('ly@+0'), up('ly@-0'), stamp('ly@+0');
+SELECT pg_temp.catalog_state() = :'before_state' AS unchanged;
+-- Up from the branch point, and "ly@base+1", the branch's first revision.
+SELECT up('ly@+1');
+SELECT down('ly@-1');                   -- yyyy only: lx stays
+SELECT up('ly@base+1');
+-- From [xxxx, yyyy]: one step below ly's first revision is its base, the
+-- branch point, and only ly goes; a second step goes below base.
+SELECT pg_temp.catalog_state() AS before_state \gset
+SELECT stmt, try(stmt) FROM (VALUES
+  ($$SELECT down('ly@-2')$$),
+  ($$SELECT down('ly@head-2')$$),
+  ($$SELECT stamp('ly@-2')$$),
+  ($$SELECT up('ly@-1')$$)                  -- below ly's current revision
+) AS t(stmt);
+SELECT pg_temp.catalog_state() = :'before_state' AS unchanged;
+SELECT stamp('ly@-1');                  -- stamps yyyy down only
+SELECT stamp('ly@head');
+-- A labelled target on its branch stamps the revision it names, as its id
+-- would: vvvv (another root) depends on xxxx and is replaced, as Alembic
+-- replaces it.  A stamp below ly leaves vvvv alone.
+SELECT schemaver_add_revision('vvvv', NULL, 'SELECT 1', 'SELECT 1', depends_on => ARRAY['xxxx']);
+SELECT up('vvvv');
+SELECT stamp('ly@-1');                  -- yyyy only
+SELECT stamp('lx@xxxx');                -- vvvv goes
+SELECT stamp('ly@head');
+SELECT down('lx@head-1');               -- xxxx only
+-- With several roots, the base reached by walking down is that root's.
+SELECT down('yyyy-2');                  -- yyyy and rrrr go; l1 and l2 stay
+SELECT down('base');
+DROP FUNCTION stamp(text);
+
 DROP FUNCTION try(text), up(text), down(text), cur();
 DROP EXTENSION schemaver;

@@ -12,12 +12,24 @@
  *	upgrade to T:	applied + T and everything T needs (parents and
  *					dependencies, transitively).  A T that is applied but not
  *					a current head lies below the database: an error.
- *	downgrade to t: applied - everything above t (descendants through
- *					children and dependents); t must be applied.  To base:
- *					nothing; to "label@base": applied - the labelled branch.
+ *	downgrade to t: applied - everything above t: its children and,
+ *					transitively, their children and what depends on them.
+ *					What depends on t itself stays, since t does (as in
+ *					Alembic).  t must be applied.  To base: nothing; to
+ *					"label@base": applied - the labelled branch.
  *	stamp to T:		T and what it needs, plus the current heads that are on
- *					other branches than T (as Alembic's stamp keeps them),
- *					and what they need.
+ *					other branches than T, and what they need.  A head is on
+ *					another branch when it is neither an ancestor nor a
+ *					descendant of T, dependencies counted (as Alembic's stamp
+ *					decides which heads it replaces).
+ *
+ * A labelled target ("label@...") keeps a downgrade or a stamp on the
+ * label's branch: of the revisions above the target, only those of the
+ * branch, and what depends on them, are undone or replaced.  That matters
+ * when the target lies below the branch (one step below its first
+ * revision is the branch point it grows from): other branches above that
+ * point stay.  A labelled target on its branch plans as the revision it
+ * names.
  *
  * Each step of the plan keeps the applied set closed under "needs", so the
  * bookkeeping of run.c can update the heads one step at a time.
@@ -46,6 +58,10 @@ static void check_reversible(SvGraph *graph, SvPlan *plan);
 static char *describe_current(SvGraph *graph);
 static bool *restrict_to_scope(SvGraph *graph, bool *remove,
 							   const bool *scope);
+static bool *above(SvGraph *graph, int rev);
+static bool target_below_scope(SvGraph *graph, SvDestination *dest, int rev);
+static bool *stamp_replaced(SvGraph *graph, SvDestination *dest);
+static bool *stamp_keep(SvGraph *graph, SvDestination *dest);
 
 /* Append the members of a set to the plan, in graph_order's order */
 static void
@@ -116,7 +132,9 @@ check_upgrade_targets(SvGraph *graph, SvDestination *dest)
 	{
 		SvRevision *r = &graph->revs[dest->revs[i]];
 
-		if (r->applied && !r->current)
+		if (!r->applied || r->current)
+			continue;
+		if (dest->scope == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("upgrade target \"%s\" is below the current revision",
@@ -125,7 +143,34 @@ check_upgrade_targets(SvGraph *graph, SvDestination *dest)
 							   r->id, describe_current(graph)),
 					 errhint("To go back to it, use schemaver_downgrade('%s').",
 							 r->id)));
+		/* the branch point below a labelled branch: is the branch above it? */
+		if (!target_below_scope(graph, dest, dest->revs[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("upgrade target \"%s\" is below the current revision of its branch",
+							r->id),
+					 errdetail("Revision \"%s\" is already applied and so is the branch above it; the database is at %s.",
+							   r->id, describe_current(graph)),
+					 errhint("To go back to it on that branch only, use schemaver_downgrade() with the same target.")));
 	}
+}
+
+/*
+ * Whether a labelled destination's revision rev lies below the label's
+ * branch with nothing of the branch applied, that is, whether an upgrade to
+ * it has nothing to do although rev is not a current head.  A revision of
+ * the branch itself that is applied but not current always has an applied
+ * revision of the branch above it.
+ */
+static bool
+target_below_scope(SvGraph *graph, SvDestination *dest, int rev)
+{
+	if (dest->scope[rev])
+		return false;
+	for (int i = 0; i < graph->nrevs; i++)
+		if (dest->scope[i] && graph->revs[i].applied)
+			return false;
+	return true;
 }
 
 /*
@@ -136,6 +181,19 @@ static bool *
 branch_part(SvGraph *graph, int root)
 {
 	return graph_closure(graph, &root, 1, false, true, true);
+}
+
+/*
+ * What a downgrade to rev undoes (before keeping the applied ones only):
+ * its children and, transitively, their children and dependents.  Not
+ * rev's own dependents: rev stays applied, so they keep what they need.
+ */
+static bool *
+above(SvGraph *graph, int rev)
+{
+	SvRevision *r = &graph->revs[rev];
+
+	return graph_closure(graph, r->children, r->nchildren, false, true, true);
 }
 
 /*
@@ -157,6 +215,82 @@ restrict_to_scope(SvGraph *graph, bool *remove, const bool *scope)
 	pfree(starts);
 	pfree(remove);
 	return result;
+}
+
+/*
+ * The revisions whose current heads a stamp to dest replaces: those that
+ * share the target's lineage, i.e. its descendants through children and
+ * dependents (its ancestors are kept by the target anyway).  Dependencies
+ * count as in Alembic, whose stamp replaces a head that depends on the
+ * target as well as one above it.  A label that names a revision of its
+ * branch changes nothing to that; but a labelled target below the branch
+ * (the branch point, one step below its first revision) replaces only the
+ * revisions of the branch and what depends on them, since other branches
+ * share that point.
+ */
+static bool *
+stamp_replaced(SvGraph *graph, SvDestination *dest)
+{
+	bool	   *desc = graph_closure(graph, dest->revs, dest->nrevs, false,
+									 true, true);
+	int		   *starts;
+	int			n = 0;
+	bool	   *result;
+
+	if (dest->scope == NULL)
+		return desc;
+	for (int i = 0; i < dest->nrevs; i++)
+		if (dest->scope[dest->revs[i]])
+			return desc;
+	for (int i = 0; i < dest->nrevs; i++)
+		desc[dest->revs[i]] = false;
+	starts = palloc(sizeof(int) * Max(graph->nrevs, 1));
+	for (int i = 0; i < graph->nrevs; i++)
+		if (desc[i] && dest->scope[i])
+			starts[n++] = i;
+	result = graph_closure(graph, starts, n, false, true, true);
+	pfree(starts);
+	pfree(desc);
+	return result;
+}
+
+/*
+ * The applied set after a stamp to dest: the target and what it needs, and
+ * the current heads it does not replace, and what they need.  A head that
+ * stays needs nothing the stamp replaces: if it did, it would depend on a
+ * replaced revision and be replaced itself.
+ */
+static bool *
+stamp_keep(SvGraph *graph, SvDestination *dest)
+{
+	int		   *starts = palloc(sizeof(int) * (graph->nrevs + 1));
+	int			nstarts = 0;
+	bool	   *gone;
+	bool	   *keep;
+
+	if (dest->is_base && dest->base_of < 0)
+		gone = NULL;			/* base: nothing stays */
+	else if (dest->is_base)
+		gone = branch_part(graph, dest->base_of);
+	else
+	{
+		bool	   *anc = graph_closure(graph, dest->revs, dest->nrevs, true,
+										true, true);
+
+		gone = stamp_replaced(graph, dest);
+		for (int i = 0; i < graph->nrevs; i++)
+			gone[i] = gone[i] || anc[i];
+		for (int i = 0; i < dest->nrevs; i++)
+			starts[nstarts++] = dest->revs[i];
+		pfree(anc);
+	}
+	if (gone != NULL)
+		for (int i = 0; i < graph->ncurrent; i++)
+			if (!gone[graph->current[i]])
+				starts[nstarts++] = graph->current[i];
+	keep = graph_closure(graph, starts, nstarts, true, true, true);
+	pfree(starts);
+	return keep;
 }
 
 /*
@@ -231,7 +365,7 @@ plan_make(SvGraph *graph, SvDestination *dest, SvDirection direction)
 									   describe_current(graph)),
 							 errhint("To apply it, use schemaver_upgrade('%s').",
 									 t->id)));
-				remove = graph_closure(graph, dest->revs, 1, false, true, false);
+				remove = above(graph, dest->revs[0]);
 				if (dest->scope)
 					remove = restrict_to_scope(graph, remove, dest->scope);
 			}
@@ -247,37 +381,8 @@ plan_make(SvGraph *graph, SvDestination *dest, SvDirection direction)
 
 		case SV_DIR_STAMP:
 			{
-				bool	   *keep;
-				int		   *starts = palloc(sizeof(int) * (n + 1));
-				int			nstarts = 0;
+				bool	   *keep = stamp_keep(graph, dest);
 
-				if (dest->is_base && dest->base_of >= 0)
-				{
-					bool	   *part = branch_part(graph, dest->base_of);
-
-					for (int i = 0; i < graph->ncurrent; i++)
-						if (!part[graph->current[i]])
-							starts[nstarts++] = graph->current[i];
-				}
-				else if (!dest->is_base)
-				{
-					bool	   *anc = graph_closure(graph, dest->revs, dest->nrevs,
-													true, false, true);
-					bool	   *desc = graph_closure(graph, dest->revs, dest->nrevs,
-													 false, false, true);
-
-					for (int i = 0; i < dest->nrevs; i++)
-						starts[nstarts++] = dest->revs[i];
-					/* current heads on other branches stay */
-					for (int i = 0; i < graph->ncurrent; i++)
-					{
-						int			h = graph->current[i];
-
-						if (!anc[h] && !desc[h])
-							starts[nstarts++] = h;
-					}
-				}
-				keep = graph_closure(graph, starts, nstarts, true, true, true);
 				remove = palloc(sizeof(bool) * Max(n, 1));
 				add = palloc(sizeof(bool) * Max(n, 1));
 				for (int i = 0; i < n; i++)

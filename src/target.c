@@ -66,7 +66,7 @@ static int	single_head(SvGraph *graph, ParsedTarget *t, const bool *lineage);
 static Point walk(SvGraph *graph, ParsedTarget *t, Point from, int steps,
 				  const bool *lineage);
 static Point relative_start(SvGraph *graph, ParsedTarget *t,
-							const bool *lineage, int bottom);
+							const bool *lineage, int owner, int bottom);
 static SvDestination *make_destination(Point p, bool *scope);
 static int	filter_lineage(const int *in, int n, const bool *lineage, int *out);
 
@@ -349,13 +349,17 @@ single_head(SvGraph *graph, ParsedTarget *t, const bool *lineage)
 
 /*
  * Where a relative step without an anchor starts: the current revision (on
- * the label's branch).  When nothing of the branch is applied yet, the walk
- * starts where the branch leaves the rest of the graph, if that is applied,
- * else at base.
+ * the label's branch).  When nothing of the branch is applied, the branch
+ * is at its base: "label@+0" is "label@base", a step up starts where the
+ * branch leaves the rest of the graph if that is applied (else at base, if
+ * the branch starts there), and a step down is an error, since no revision
+ * of the branch can be undone.  That step must never start from the branch
+ * point, which other branches share: walking down from there would undo
+ * them.
  */
 static Point
 relative_start(SvGraph *graph, ParsedTarget *t, const bool *lineage,
-			   int bottom)
+			   int owner, int bottom)
 {
 	int		   *cur = palloc(sizeof(int) * Max(graph->ncurrent, 1));
 	int			n = filter_lineage(graph->current, graph->ncurrent, lineage, cur);
@@ -371,10 +375,27 @@ relative_start(SvGraph *graph, ParsedTarget *t, const bool *lineage,
 						 graph->revs[cur[0]].id, t->step)));
 	if (n == 1)
 		p.rev = cur[0];
+	else if (lineage && t->step < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("relative target \"%s\" has no starting point", t->text),
+				 errdetail("Nothing of the branch labelled \"%s\" is applied, so none of its revisions can be undone.",
+						   t->label),
+				 errhint("Other branches are not affected by \"%s@...\"; name their label or a revision to move them.",
+						 t->label)));
+	else if (lineage && t->step == 0)
+		p.branch_root = bottom >= 0 ? bottom : owner;
 	else if (lineage && bottom >= 0 && graph->revs[bottom].nparents == 1 &&
 			 graph->revs[bottom].parents[0] >= 0 &&
 			 graph->revs[graph->revs[bottom].parents[0]].applied)
 		p.rev = graph->revs[bottom].parents[0];
+	else if (lineage && bottom >= 0 && graph->revs[bottom].nparents > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("relative target \"%s\" has no starting point", t->text),
+				 errdetail("Nothing of the branch labelled \"%s\" is applied, and the branch does not start at base.",
+						   t->label),
+				 errhint("Apply the revision the branch starts from first, or name a revision.")));
 	return p;
 }
 
@@ -397,7 +418,13 @@ walk(SvGraph *graph, ParsedTarget *t, Point from, int steps,
 
 		if (steps > 0)
 		{
-			if (p.rev < 0)
+			if (p.rev < 0 && p.branch_root >= 0)
+			{
+				/* up from the base of one branch: its first revision */
+				n = 1;
+				cand[0] = p.branch_root;
+			}
+			else if (p.rev < 0)
 			{
 				/* up from base: the roots */
 				n = 0;
@@ -450,6 +477,17 @@ walk(SvGraph *graph, ParsedTarget *t, Point from, int steps,
 						 errdetail("The starting point is base already.") :
 						 errdetail("Base is reached after %d of %d steps.",
 								   done, todo)));
+			/*
+			 * Off the label's branch, on the point it grows from: that is the
+			 * branch's base, which other branches share.  Going further down
+			 * would leave the branch.
+			 */
+			if (lineage && !lineage[p.rev])
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("relative target \"%s\" goes below base", t->text),
+						 errdetail("The base of the branch labelled \"%s\" (revision \"%s\", which it grows from) is reached after %d of %d steps.",
+								   t->label, graph->revs[p.rev].id, done, todo)));
 			n = filter_lineage(graph->revs[p.rev].parents,
 							   graph->revs[p.rev].nparents, lineage, cand);
 			/* below the bottom of a branch is the point it leaves from */
@@ -531,6 +569,13 @@ target_resolve(SvGraph *graph, const char *text)
 		case ANCHOR_BASE:
 			/* "label@base": the branch's part of the graph */
 			p.branch_root = bottom >= 0 ? bottom : owner;
+			if (lineage && bottom < 0 && t.has_step && t.step > 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_CARDINALITY_VIOLATION),
+						 errmsg("relative target \"%s\" is ambiguous", t.text),
+						 errdetail("The branch labelled \"%s\" starts with several revisions.",
+								   t.label),
+						 errhint("Name the revision to go to.")));
 			break;
 		case ANCHOR_HEAD:
 			p.rev = single_head(graph, &t, lineage);
@@ -539,7 +584,7 @@ target_resolve(SvGraph *graph, const char *text)
 			p.rev = find_revision(graph, &t, lineage);
 			break;
 		case ANCHOR_NONE:
-			p = relative_start(graph, &t, lineage, bottom);
+			p = relative_start(graph, &t, lineage, owner, bottom);
 			break;
 	}
 

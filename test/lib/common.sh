@@ -161,9 +161,11 @@ sv_as_test_user() {
         "TMPDIR=$tmp"
         "CI=${CI:-}"
     )
-    # pass through the knobs of PostgreSQL's TAP framework
+    # pass through the knobs of PostgreSQL's TAP framework, and those of
+    # test/t/070_graph_properties.pl (its seed and size, for longer runs)
     local v
-    for v in PG_TEST_EXTRA PG_TEST_NOCLEAN PG_TEST_TIMEOUT_DEFAULT; do
+    for v in PG_TEST_EXTRA PG_TEST_NOCLEAN PG_TEST_TIMEOUT_DEFAULT \
+        SCHEMAVER_PROP_SEED SCHEMAVER_PROP_GRAPHS; do
         if [ -n "${!v:-}" ]; then
             envs+=("$v=${!v}")
         fi
