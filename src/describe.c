@@ -549,8 +549,8 @@ describe_schemas(List *schema_names, bool live, List *moved_extensions)
 	describe_columns(&r);
 	describe_defaults(&r);
 	describe_constraints(&r);
-	describe_indexes(&r);
 	describe_views(&r);
+	describe_indexes(&r);
 	describe_triggers_rules_policies(&r);
 	describe_comments(&r);
 	describe_dependencies(&r);
@@ -895,6 +895,10 @@ describe_functions(Reader *r)
 						  " JOIN ONLY pg_catalog.pg_namespace n ON n.oid" EQ "p.pronamespace"
 						  " LEFT JOIN ONLY pg_catalog.pg_aggregate g ON g.aggfnoid" EQ "p.oid"
 						  " WHERE p.pronamespace" EQ "ANY ($1) AND" NOT_EXT(ProcedureRelationId, "p.oid")
+		/* not the constructors a range type makes for itself */
+						  " AND NOT EXISTS (SELECT 1 FROM ONLY pg_catalog.pg_depend xi"
+						  "     WHERE xi.classid" EQ STR(ProcedureRelationId) "::pg_catalog.oid"
+						  "     AND xi.objid" EQ "p.oid AND xi.deptype" EQ "'i')"
 						  " ORDER BY n.nspname, p.proname, 5");
 
 	for (r->row = 0; r->row < (uint64) n; r->row++)
@@ -1155,11 +1159,12 @@ describe_tables(Reader *r)
 		if (col(r, 14))
 			o->f[T_AM] = pstrdup(quote_identifier(col(r, 14)));
 		/* what cannot be altered in place */
-		o->def = psprintf("kind %s key %s am %s partition %s of %s",
+		o->def = psprintf("kind %s key %s am %s partition %s of %s inherits %s",
 						  o->f[T_RELKIND], o->f[T_PARTKEY] ? o->f[T_PARTKEY] : "-",
 						  o->f[T_AM] ? o->f[T_AM] : "heap",
 						  o->f[T_PARTOF] ? "yes" : "no",
-						  col(r, 22) && strcmp(col(r, 22), "0") != 0 ? "typed" : "-");
+						  col(r, 22) && strcmp(col(r, 22), "0") != 0 ? "typed" : "-",
+						  o->f[T_INHERITS] ? o->f[T_INHERITS] : "-");
 		o->drop = psprintf("DROP TABLE %s;", q);
 		o->target = psprintf("TABLE %s", q);
 		if (col(r, 18))

@@ -499,6 +499,34 @@ compare_item(Diff *d, DiffItem *it)
 	(void) d;
 }
 
+/*
+ * Whether a type change only widens: 0 no (it may lose data), 1 yes
+ * without a rewrite (varchar to a longer varchar or text), 2 yes with a
+ * rewrite (integer to bigint, ...).
+ */
+static int
+type_widens(const char *from, const char *to)
+{
+	static const char *const wider[][2] = {
+		{"smallint", "integer"}, {"smallint", "bigint"}, {"integer", "bigint"},
+		{"real", "double precision"}, {"smallint", "numeric"}, {"integer", "numeric"},
+		{"bigint", "numeric"},
+	};
+	int			n1,
+				n2;
+
+	if (strncmp(from, "character varying", 17) == 0 &&
+		(strcmp(to, "text") == 0 || strcmp(to, "character varying") == 0))
+		return 1;
+	if (sscanf(from, "character varying(%d)", &n1) == 1 &&
+		sscanf(to, "character varying(%d)", &n2) == 1 && n2 >= n1)
+		return 1;
+	for (size_t i = 0; i < lengthof(wider); i++)
+		if (strcmp(from, wider[i][0]) == 0 && strcmp(to, wider[i][1]) == 0)
+			return 2;
+	return 0;
+}
+
 /* Alterations of a column in place; false: replace it */
 static bool
 alter_column(DiffItem *it)
@@ -518,9 +546,16 @@ alter_column(DiffItem *it)
 			  psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s%s USING %s::%s;",
 					   t, c, a->f[C_TYPE], a->f[C_COLLATE], c, a->f[C_TYPE]));
 		if (strcmp(a->f[C_TYPE], b->f[C_TYPE]) != 0)
-			add_hazard(it, psprintf("rewrites table %s%s; may lose data or fail: changes column %s from %s to %s",
-									a->table->name, size_note(a->table), a->name,
-									a->f[C_TYPE], b->f[C_TYPE]));
+		{
+			int			w = type_widens(a->f[C_TYPE], b->f[C_TYPE]);
+
+			if (w == 0)
+				add_hazard(it, psprintf("rewrites table %s%s; may lose data or fail: changes column %s from %s to %s",
+										a->table->name, size_note(a->table), a->name,
+										a->f[C_TYPE], b->f[C_TYPE]));
+			else if (w == 2)
+				add_hazard(it, psprintf("rewrites table %s%s", a->table->name, size_note(a->table)));
+		}
 		it->rebuild = REBUILD_COLUMN;
 	}
 	if (strcmp(a->f[C_IDENTITY], b->f[C_IDENTITY]) != 0 ||
@@ -647,41 +682,6 @@ alter_table(DiffItem *it)
 	if (strcmp(a->f[T_FORCE], b->f[T_FORCE]) != 0)
 		alter(it, psprintf("ALTER TABLE %s %sFORCE ROW LEVEL SECURITY;", t, b->f[T_FORCE][0] == 't' ? "" : "NO "),
 			  psprintf("ALTER TABLE %s %sFORCE ROW LEVEL SECURITY;", t, a->f[T_FORCE][0] == 't' ? "" : "NO "));
-	if (!same_text(a->f[T_INHERITS], b->f[T_INHERITS]))
-	{
-		StringInfoData up,
-					down;
-		initStringInfo(&up);
-		initStringInfo(&down);
-		/* parents are "a, b": each is already a quoted qualified name */
-		for (int side = 0; side < 2; side++)
-		{
-			char	   *list = pstrdup(side ? b->f[T_INHERITS] ? b->f[T_INHERITS] : "" : a->f[T_INHERITS] ? a->f[T_INHERITS] : "");
-			char	   *p = list;
-
-			while (*p)
-			{
-				char	   *next = strstr(p, ", ");
-
-				if (next)
-					*next = '\0';
-				if (side == 0)
-				{
-					appendStringInfo(&up, "%sALTER TABLE %s NO INHERIT %s;", up.len ? "\n" : "", t, p);
-					appendStringInfo(&down, "%sALTER TABLE %s INHERIT %s;", down.len ? "\n" : "", t, p);
-				}
-				else
-				{
-					appendStringInfo(&up, "%sALTER TABLE %s INHERIT %s;", up.len ? "\n" : "", t, p);
-					appendStringInfo(&down, "%sALTER TABLE %s NO INHERIT %s;", down.len ? "\n" : "", t, p);
-				}
-				if (!next)
-					break;
-				p = next + 2;
-			}
-		}
-		alter(it, up.data, down.data);
-	}
 	if (!same_text(a->f[T_PARTOF], b->f[T_PARTOF]) || !same_text(a->f[T_BOUND], b->f[T_BOUND]))
 	{
 		alter(it, psprintf("ALTER TABLE %s DETACH PARTITION %s;\nALTER TABLE %s ATTACH PARTITION %s %s;",
