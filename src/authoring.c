@@ -368,7 +368,7 @@ next_revision_id(const char *message)
 	int			len;
 	int			n;
 
-	if (SPI_execute("SELECT pg_catalog.substring(r.revision FROM '^[0-9]+')"
+	if (SPI_execute("SELECT pg_catalog.substring(r.revision, '^[0-9]+')"
 					" FROM ONLY schemaver.revision r"
 					" WHERE r.revision OPERATOR(pg_catalog.~) '^[0-9]'", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "schemaver: could not read the registered revisions");
@@ -557,7 +557,8 @@ schemaver_revision(PG_FUNCTION_ARGS)
 					 "    down_revision => %s,\n"
 					 "    message       => %s,\n",
 					 revision,
-					 parents == NIL ? "NULL" : ids_literal(parents),
+					 parents == NIL ? "NULL" : list_length(parents) == 1 ?
+					 psprintf("'%s'", (char *) linitial(parents)) : ids_literal(parents),
 					 sql_literal(message));
 	if (depends_on)
 		appendStringInfo(&out, "    depends_on    => %s,\n", ids_literal(depends_on));

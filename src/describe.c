@@ -1192,7 +1192,7 @@ describe_columns(Reader *r)
 						  " a.attnotnull, a.attidentity, a.attgenerated,"
 						  " CASE WHEN a.attgenerated" NE "'' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END,"
 						  " a.attstattarget,"
-						  " CASE WHEN a.attstorage" NE "t.typstorage THEN a.attstorage END,"
+						  " a.attstorage,"
 						  " a.attcompression,"
 		/*
 		 * attribute options: only those a user can set (some server builds
@@ -1205,7 +1205,7 @@ describe_columns(Reader *r)
 						  " s.seqcache, s.seqcycle, sc.oid,"
 		/* 25: column privileges */
 						  ACL_CANON("a.attacl", "c.relowner", "r") ", a.attacl IS NOT NULL,"
-						  " pg_catalog.pg_get_userbyid(c.relowner), a.atttypid"
+						  " pg_catalog.pg_get_userbyid(c.relowner), a.atttypid, t.typstorage"
 						  " FROM ONLY pg_catalog.pg_attribute a"
 						  " JOIN ONLY pg_catalog.pg_class c ON c.oid" EQ "a.attrelid"
 						  " JOIN ONLY pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
@@ -1251,7 +1251,8 @@ describe_columns(Reader *r)
 		o->f[C_IDENTITY] = col(r, 9);
 		o->f[C_GENERATED] = col(r, 11);
 		o->f[C_STATS] = col(r, 12) ? col(r, 12) : "-1";
-		o->f[C_STORAGE] = col(r, 13) ? col(r, 13) : "";
+		o->f[C_STORAGE] = col(r, 13);
+		o->f[C_TYPSTORAGE] = col(r, 29);
 		o->f[C_COMPRESSION] = col(r, 14) ? col(r, 14) : "";
 		o->f[C_TYPEOID] = col(r, 28);
 		opts = col_text_array(r, 15);

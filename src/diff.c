@@ -527,6 +527,23 @@ type_widens(const char *from, const char *to)
 	return 0;
 }
 
+/* The keyword of a storage code of pg_attribute */
+static const char *
+storage_name(const char *code)
+{
+	switch (code[0])
+	{
+		case 'p':
+			return "PLAIN";
+		case 'e':
+			return "EXTERNAL";
+		case 'm':
+			return "MAIN";
+		default:
+			return "EXTENDED";
+	}
+}
+
 /* Alterations of a column in place; false: replace it */
 static bool
 alter_column(DiffItem *it)
@@ -597,19 +614,8 @@ alter_column(DiffItem *it)
 		alter(it, psprintf("ALTER TABLE %s ALTER COLUMN %s SET STATISTICS %s;", t, c, b->f[C_STATS]),
 			  psprintf("ALTER TABLE %s ALTER COLUMN %s SET STATISTICS %s;", t, c, a->f[C_STATS]));
 	if (strcmp(a->f[C_STORAGE], b->f[C_STORAGE]) != 0)
-	{
-		static const char *const names[] = {"PLAIN", "EXTERNAL", "EXTENDED", "MAIN"};
-		const char *codes = "pxem";
-		const char *sb = b->f[C_STORAGE][0] ? names[strchr(codes, b->f[C_STORAGE][0]) - codes] : NULL;
-		const char *sa = a->f[C_STORAGE][0] ? names[strchr(codes, a->f[C_STORAGE][0]) - codes] : NULL;
-
-		/* "" is the type's default: only its name is not known here */
-		if (sb && sa)
-			alter(it, psprintf("ALTER TABLE %s ALTER COLUMN %s SET STORAGE %s;", t, c, sb),
-				  psprintf("ALTER TABLE %s ALTER COLUMN %s SET STORAGE %s;", t, c, sa));
-		else
-			return false;
-	}
+		alter(it, psprintf("ALTER TABLE %s ALTER COLUMN %s SET STORAGE %s;", t, c, storage_name(b->f[C_STORAGE])),
+			  psprintf("ALTER TABLE %s ALTER COLUMN %s SET STORAGE %s;", t, c, storage_name(a->f[C_STORAGE])));
 	if (strcmp(a->f[C_COMPRESSION], b->f[C_COMPRESSION]) != 0)
 		alter(it, psprintf("ALTER TABLE %s ALTER COLUMN %s SET COMPRESSION %s;", t, c,
 						   b->f[C_COMPRESSION][0] == 'l' ? "lz4" : b->f[C_COMPRESSION][0] == 'p' ? "pglz" : "DEFAULT"),
@@ -727,7 +733,13 @@ cascade(Diff *d)
 			if (iy->status != ST_SAME && iy->status != ST_ALTER)
 				continue;
 			if (has_drop(it))
-				rebuild = true;
+				/*
+				 * a column whose type changes, or a default set anew, stops
+				 * depending on an object that goes away
+				 */
+				rebuild = !(it->b == NULL && iy->status == ST_ALTER &&
+							((y->kind == SVK_COLUMN && iy->rebuild == REBUILD_COLUMN) ||
+							 y->kind == SVK_DEFAULT));
 			else if (it->rebuild == REBUILD_COLUMN)
 				rebuild = (y->kind == SVK_VIEW || y->kind == SVK_RULE ||
 						   y->kind == SVK_FUNCTION || y->kind == SVK_POLICY ||
@@ -828,10 +840,9 @@ column_extras(SvObject *c)
 	initStringInfo(&buf);
 	if (strcmp(c->f[C_STATS], "-1") != 0)
 		appendStringInfo(&buf, "\nALTER TABLE %s ALTER COLUMN %s SET STATISTICS %s;", t, c->f[F_NAME], c->f[C_STATS]);
-	if (c->f[C_STORAGE][0])
+	if (strcmp(c->f[C_STORAGE], c->f[C_TYPSTORAGE]) != 0)
 		appendStringInfo(&buf, "\nALTER TABLE %s ALTER COLUMN %s SET STORAGE %s;", t, c->f[F_NAME],
-						 c->f[C_STORAGE][0] == 'p' ? "PLAIN" : c->f[C_STORAGE][0] == 'x' ? "EXTERNAL" :
-						 c->f[C_STORAGE][0] == 'e' ? "EXTENDED" : "MAIN");
+						 storage_name(c->f[C_STORAGE]));
 	if (c->f[C_COMPRESSION][0])
 		appendStringInfo(&buf, "\nALTER TABLE %s ALTER COLUMN %s SET COMPRESSION %s;", t, c->f[F_NAME],
 						 c->f[C_COMPRESSION][0] == 'l' ? "lz4" : "pglz");
@@ -1248,6 +1259,39 @@ with_parent(SvObject *o, const char *verb)
 	return psprintf("-- %s with %s %s", verb, p->kind_name, describe_escape(p->name));
 }
 
+/*
+ * Whether an object goes with its parent without a statement of its own:
+ * it needs nothing but its parent and the parent's other parts (a primary
+ * key, an index on the table's columns), so that dropping the parent
+ * drops it and nothing has to be dropped before it.  A foreign key, an
+ * index on an expression with a function of the schema, a trigger that
+ * calls a function: those are dropped on their own.
+ */
+static bool
+internal_to_parent(SvObject *o)
+{
+	SvObject   *p = o->parent_obj;
+	ListCell   *lc;
+
+	if (p == NULL)
+		return false;
+	foreach(lc, o->deps)
+	{
+		SvObject   *x = lfirst(lc);
+
+		if (x != p && x->parent_obj != p)
+			return false;
+	}
+	return true;
+}
+
+/* list_sort comparator of objects: by identity */
+static int
+object_cmp(const ListCell *a, const ListCell *b)
+{
+	return strcmp(((SvObject *) lfirst(a))->ident, ((SvObject *) lfirst(b))->ident);
+}
+
 /* The row of one ordered node */
 static SvDiffRow *
 node_row(Diff *d, DNode *n)
@@ -1264,7 +1308,7 @@ node_row(Diff *d, DNode *n)
 			{
 				DiffItem	   *ip = item_of(d, o->parent_obj);
 
-				if (ip && ip->node_drop >= 0)
+				if (ip && ip->node_drop >= 0 && internal_to_parent(o))
 					row->upgrade = with_parent(o, "dropped");
 				else
 				{
@@ -1279,7 +1323,7 @@ node_row(Diff *d, DNode *n)
 				DiffItem	   *ip = item_of(d, o->parent_obj);
 
 				row->upgrade = create_text(d, o, false);
-				if (ip && ip->node_create >= 0)
+				if (ip && ip->node_create >= 0 && internal_to_parent(o))
 					row->downgrade = with_parent(o, "dropped");
 				else
 				{
@@ -1304,6 +1348,7 @@ node_row(Diff *d, DNode *n)
 					if (c->kind == SVK_COLUMN && !has_drop(ic))
 						cols = lappend(cols, c);
 				}
+				list_sort(cols, object_cmp);
 				if (it->enum_add)
 				{
 					ListCell   *lb;

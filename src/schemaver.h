@@ -443,6 +443,7 @@ typedef struct SvDiffRow
 #define C_COMPRESSION 10
 #define C_OPTIONS 11
 #define C_TYPEOID 12
+#define C_TYPSTORAGE 13			/* the type's default storage */
 /* defaults */
 #define D_EXPR 2
 /* constraints and domain constraints */

@@ -47,7 +47,8 @@ UNION ALL
 SELECT format('sequence %s type=%s start=%s inc=%s min=%s max=%s cache=%s cycle=%s owned=%s',
               s.seqrelid::regclass, s.seqtypid::regtype, s.seqstart, s.seqincrement,
               s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
-              (SELECT d.refobjid::regclass || '.' || d.refobjsubid FROM pg_depend d
+              (SELECT d.refobjid::regclass || '.' || a.attname FROM pg_depend d
+                 JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
                 WHERE d.objid = s.seqrelid AND d.classid = 'pg_class'::regclass
                   AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))
   FROM pg_sequence s JOIN rel c ON c.oid = s.seqrelid
