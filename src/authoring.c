@@ -548,7 +548,7 @@ schemaver_revision(PG_FUNCTION_ARGS)
 		step++;
 		if (row->hazard)
 			appendStringInfoString(&hazards,
-								   comment_lines("--   ", psprintf("step %d, %s %s: %s", step,
+								   comment_lines("    --   ", psprintf("step %d, %s %s: %s", step,
 																	row->kind, row->object, row->hazard)));
 	}
 

@@ -45,6 +45,7 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -324,13 +325,41 @@ new_object(Reader *r, SvKind kind, const char *kind_name, char *ident,
 static int
 query(Reader *r, const char *sql)
 {
-	Oid			argtypes[2] = {OIDARRAYOID, BOOLOID};
+	static struct
+	{
+		const char *sql;
+		SPIPlanPtr	plan;
+	}			cache[32];
+	static int	ncache = 0;
+	SPIPlanPtr	plan = NULL;
 	Datum		values[2];
 	int			rc;
 
+	/*
+	 * The queries are constant: each is planned once per session (a
+	 * generic plan, kept), which is most of the cost of a small diff.
+	 */
+	for (int i = 0; i < ncache; i++)
+		if (cache[i].sql == sql)
+			plan = cache[i].plan;
+	if (plan == NULL)
+	{
+		Oid			argtypes[2] = {OIDARRAYOID, BOOLOID};
+
+		plan = SPI_prepare_cursor(sql, 2, argtypes, CURSOR_OPT_GENERIC_PLAN);
+		if (plan == NULL)
+			elog(ERROR, "schemaver: could not prepare a description query: %s",
+				 SPI_result_code_string(SPI_result));
+		if (ncache < (int) lengthof(cache) && SPI_keepplan(plan) == 0)
+		{
+			cache[ncache].sql = sql;
+			cache[ncache].plan = plan;
+			ncache++;
+		}
+	}
 	values[0] = r->schemas;
 	values[1] = BoolGetDatum(r->live);
-	rc = SPI_execute_with_args(sql, 2, argtypes, values, NULL, false, 0);
+	rc = SPI_execute_plan(plan, values, NULL, false, 0);
 	/* SPI leaves us in its own context: back to the description's */
 	MemoryContextSwitchTo(r->desc->cxt);
 	if (rc != SPI_OK_SELECT)

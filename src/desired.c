@@ -14,9 +14,11 @@
  *	   the server's own parser, and statements that have no place in a
  *	   schema definition (transaction control, COPY, PREPARE, LISTEN, ...)
  *	   are refused before anything runs;
- *	2. describes the live schemas (before any rename: a definition printed
- *	   after it would name the renamed schema);
- *	3. opens an internal subtransaction, renames each live managed schema
+ *	2. opens an internal subtransaction and describes the live schemas
+ *	   there (before any rename: a definition printed after it would name
+ *	   the renamed schema; and in it, so that even the locks taken while
+ *	   reading are gone with it);
+ *	3. renames each live managed schema
  *	   out of the way, creates a fresh one under the real name (unless the
  *	   text creates it itself) carrying the live schema's comment and
  *	   privileges, and moves the extensions of the live schema into it;
@@ -688,7 +690,10 @@ desired_describe(const char *desired, List *schema_names,
 	{
 		RawStmt    *raw = lfirst_node(RawStmt, lc);
 
+		/* the text starts after the previous ';': skip the blanks */
 		ctx.location = raw->stmt_location;
+		while (scanner_isspace(text[ctx.location]))
+			ctx.location++;
 		check_statement(raw->stmt, ++n, &ctx);
 		if (IsA(raw->stmt, CreateSchemaStmt))
 		{
@@ -702,17 +707,18 @@ desired_describe(const char *desired, List *schema_names,
 	ctx.statement = 0;
 	error_context_stack = errcb.previous;
 
-	check_rights(managed);
-
-	/* 2. the live schemas, before anything is renamed */
-	*live = describe_schemas(schema_names, true, NIL);
-	MemoryContextSwitchTo(cxt);
-
-	/* 3-5. the desired copy, in a subtransaction that is rolled back */
+	/*
+	 * 2-5. in a subtransaction that is rolled back, so that even the locks
+	 * taken while reading go with it: the live schemas, before anything is
+	 * renamed, then the desired copy
+	 */
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
+		check_rights(managed);
+		*live = describe_schemas(schema_names, true, NIL);
+		MemoryContextSwitchTo(cxt);
 		*want = build_desired(text, stmts, managed, schema_names, *live, &ctx, &errcb);
 	}
 	PG_CATCH();
