@@ -26,9 +26,10 @@ SET search_path = ag, public;
 \set ag_seed 0.25
 \endif
 
-CREATE FUNCTION pg_temp.pt_run(pairs integer)
-RETURNS TABLE (tested integer, not_built integer, failed integer, first_failure text,
-               all_failures text)
+-- One pair per call, so that each pair is a transaction of its own (a
+-- single transaction would hold a lock on every object of every pair).
+CREATE TEMP TABLE pt_results (pair integer, built boolean, failure text, detail text);
+CREATE FUNCTION pg_temp.pt_pair(i integer) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
     ma jsonb;
@@ -43,62 +44,61 @@ DECLARE
     n integer;
     m text;
 BEGIN
-    tested := 0; not_built := 0; failed := 0;
-    FOR i IN 1 .. pairs LOOP
-        ma := pg_temp.pt_gen();
-        mb := pg_temp.pt_edit(ma);
-        a := pg_temp.pt_render(ma);
-        b := pg_temp.pt_render(mb);
-        BEGIN
-            PERFORM pg_temp.ag_reset('{ag}');
-            EXECUTE b;
-            fb := ARRAY(SELECT pg_temp.ag_fingerprint('{ag}'));
-            PERFORM pg_temp.ag_reset('{ag}');
-            EXECUTE a;
-            fa := ARRAY(SELECT pg_temp.ag_fingerprint('{ag}'));
-        EXCEPTION WHEN OTHERS THEN
-            not_built := not_built + 1;
-            CONTINUE;
-        END;
-        tested := tested + 1;
-        BEGIN
-            phase := 'autogenerate';
-            SELECT g.upgrade, g.downgrade INTO up, down FROM schemaver_autogenerate(b, '{ag}') g;
-            phase := 'upgrade';
-            IF up <> '' THEN EXECUTE up; END IF;
-            phase := 'diff after the upgrade';
-            SELECT count(*) INTO n FROM schemaver_diff(b, '{ag}');
+    ma := pg_temp.pt_gen();
+    mb := pg_temp.pt_edit(ma);
+    a := pg_temp.pt_render(ma);
+    b := pg_temp.pt_render(mb);
+    BEGIN
+        PERFORM pg_temp.ag_reset('{ag}');
+        EXECUTE b;
+        fb := ARRAY(SELECT pg_temp.ag_fingerprint('{ag}'));
+        PERFORM pg_temp.ag_reset('{ag}');
+        EXECUTE a;
+        fa := ARRAY(SELECT pg_temp.ag_fingerprint('{ag}'));
+    EXCEPTION WHEN OTHERS THEN
+        INSERT INTO pt_results VALUES (i, false, SQLERRM, NULL);
+        RETURN;
+    END;
+    BEGIN
+        phase := 'autogenerate';
+        SELECT g.upgrade, g.downgrade INTO up, down FROM schemaver_autogenerate(b, '{ag}') g;
+        phase := 'upgrade';
+        IF up <> '' THEN EXECUTE up; END IF;
+        phase := 'diff after the upgrade';
+        SELECT count(*) INTO n FROM schemaver_diff(b, '{ag}');
+        IF n <> 0 THEN RAISE EXCEPTION '% rows', n; END IF;
+        phase := 'catalog after the upgrade';
+        m := pg_temp.ag_mismatch(fb, '{ag}');
+        IF m IS NOT NULL THEN RAISE EXCEPTION '%', m; END IF;
+        phase := 'downgrade';
+        IF down <> '' THEN EXECUTE down; END IF;
+        phase := 'catalog after the downgrade';
+        m := pg_temp.ag_mismatch(fa, '{ag}');
+        IF m IS NOT NULL THEN RAISE EXCEPTION '%', m; END IF;
+        IF i % 5 = 0 THEN
+            phase := 'diff after the downgrade';
+            SELECT count(*) INTO n FROM schemaver_diff(a, '{ag}');
             IF n <> 0 THEN RAISE EXCEPTION '% rows', n; END IF;
-            phase := 'catalog after the upgrade';
-            m := pg_temp.ag_mismatch(fb, '{ag}');
-            IF m IS NOT NULL THEN RAISE EXCEPTION '%', m; END IF;
-            phase := 'downgrade';
-            IF down <> '' THEN EXECUTE down; END IF;
-            phase := 'catalog after the downgrade';
-            m := pg_temp.ag_mismatch(fa, '{ag}');
-            IF m IS NOT NULL THEN RAISE EXCEPTION '%', m; END IF;
-            IF i % 5 = 0 THEN
-                phase := 'diff after the downgrade';
-                SELECT count(*) INTO n FROM schemaver_diff(a, '{ag}');
-                IF n <> 0 THEN RAISE EXCEPTION '% rows', n; END IF;
-            END IF;
-        EXCEPTION WHEN OTHERS THEN
-            failed := failed + 1;
-            all_failures := concat(all_failures, format(E'pair %s, %s: %s\n', i, phase, SQLERRM));
-            IF first_failure IS NULL THEN
-                first_failure := format(E'pair %s, %s: %s\n-- A:\n%s-- B:\n%s-- upgrade:\n%s',
-                                        i, phase, SQLERRM, a, b, up);
-            END IF;
-        END;
-    END LOOP;
-    RETURN NEXT;
+        END IF;
+        INSERT INTO pt_results VALUES (i, true, NULL, NULL);
+    EXCEPTION WHEN OTHERS THEN
+        INSERT INTO pt_results VALUES (i, true, format('pair %s, %s: %s', i, phase, SQLERRM),
+                                       format(E'-- A:\n%s-- B:\n%s-- upgrade:\n%s-- downgrade:\n%s', a, b, up, down));
+    END;
 END
 $fn$;
 
 SELECT setseed(:ag_seed);
-SELECT tested + not_built AS pairs, tested >= 0.9 * (tested + not_built) AS most_pairs_build,
-       failed, first_failure
-  FROM pg_temp.pt_run(:ag_pairs);
+\set ECHO none
+SELECT format('SELECT pg_temp.pt_pair(%s)', i) FROM generate_series(1, :ag_pairs) i \gexec
+\set ECHO all
+SELECT count(*) AS pairs, count(*) FILTER (WHERE built) >= 0.9 * count(*) AS most_pairs_build,
+       count(failure) FILTER (WHERE built) AS failed
+  FROM pt_results;
+-- the failures, if any, with the first one's schemas and scripts
+SELECT failure FROM pt_results WHERE built AND failure IS NOT NULL ORDER BY pair;
+SELECT detail AS first_failure FROM pt_results WHERE built AND failure IS NOT NULL ORDER BY pair LIMIT 1;
 
+DROP TABLE pt_results;
 DROP SCHEMA ag CASCADE;
 DROP EXTENSION schemaver;

@@ -14,11 +14,11 @@
  *	   the server's own parser, and statements that have no place in a
  *	   schema definition (transaction control, COPY, PREPARE, LISTEN, ...)
  *	   are refused before anything runs;
- *	2. opens an internal subtransaction and describes the live schemas
- *	   there (before any rename: a definition printed after it would name
- *	   the renamed schema; and in it, so that even the locks taken while
- *	   reading are gone with it);
- *	3. renames each live managed schema
+ *	2. describes the live schemas (before any rename: a definition printed
+ *	   after it would name the renamed schema), in a subtransaction of its
+ *	   own that is rolled back, so that even the locks taken while reading
+ *	   are gone;
+ *	3. opens another subtransaction, renames each live managed schema
  *	   out of the way, creates a fresh one under the real name (unless the
  *	   text creates it itself) carrying the live schema's comment and
  *	   privileges, and moves the extensions of the live schema into it;
@@ -84,6 +84,7 @@ static ManagedSchema *find_managed(List *managed, const char *name);
 static void check_rights(List *managed);
 static void move_extensions(ManagedSchema *m, List **moved);
 static List *unmentioned(List *moved, List *mentioned);
+static SvDescription *describe_live(List *managed, List *schema_names);
 static void run_statements(const char *text, List *stmts, List *managed,
 						   DesiredErrorContext *ctx, ErrorContextCallback *errcb,
 						   List **mentioned, List **moved);
@@ -648,6 +649,44 @@ build_desired(const char *text, List *stmts, List *managed, List *schema_names,
 }
 
 /*
+ * Check the caller's rights and describe the live schemas, in a
+ * subtransaction that is rolled back (the description itself lives in the
+ * caller's memory context).
+ */
+static SvDescription *
+describe_live(List *managed, List *schema_names)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	SvDescription *live = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		check_rights(managed);
+		live = describe_schemas(schema_names, true, NIL);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return live;
+}
+
+/*
  * desired_describe
  *		Describe the live managed schemas, build the desired ones from the
  *		text in a subtransaction, describe them, and roll back.
@@ -708,17 +747,18 @@ desired_describe(const char *desired, List *schema_names,
 	error_context_stack = errcb.previous;
 
 	/*
-	 * 2-5. in a subtransaction that is rolled back, so that even the locks
-	 * taken while reading go with it: the live schemas, before anything is
-	 * renamed, then the desired copy
+	 * 2. the live schemas, before anything is renamed, in a subtransaction
+	 * of their own that is rolled back at once: the locks taken while
+	 * reading (the size of each table locks it and its indexes) are gone
+	 * before the desired schema, which needs as many, is built
 	 */
+	*live = describe_live(managed, schema_names);
+
+	/* 3-5. the desired copy, in a subtransaction that is rolled back */
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		check_rights(managed);
-		*live = describe_schemas(schema_names, true, NIL);
-		MemoryContextSwitchTo(cxt);
 		*want = build_desired(text, stmts, managed, schema_names, *live, &ctx, &errcb);
 	}
 	PG_CATCH();

@@ -552,16 +552,29 @@ alter_column(DiffItem *it)
 	SvObject   *b = it->b;
 	char	   *t = b->f[F_QNAME];
 	char	   *c = b->f[F_NAME];
+	bool		storage_done = false;
 
 	if (!same_text(a->f[C_GENERATED], b->f[C_GENERATED]))
 		return false;
 	if (strcmp(a->f[C_TYPE], b->f[C_TYPE]) != 0 ||
 		strcmp(a->f[C_COLLATE], b->f[C_COLLATE]) != 0)
 	{
-		alter(it, psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s%s USING %s::%s;",
-						   t, c, b->f[C_TYPE], b->f[C_COLLATE], c, b->f[C_TYPE]),
-			  psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s%s USING %s::%s;",
-					   t, c, a->f[C_TYPE], a->f[C_COLLATE], c, a->f[C_TYPE]));
+		/*
+		 * A new type brings its own default storage: a storage other than
+		 * the type's is set again right after the change, both ways.
+		 */
+		bool		b_storage = strcmp(b->f[C_STORAGE], b->f[C_TYPSTORAGE]) != 0;
+		bool		a_storage = strcmp(a->f[C_STORAGE], a->f[C_TYPSTORAGE]) != 0;
+
+		alter(it, psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s%s USING %s::%s;%s",
+						   t, c, b->f[C_TYPE], b->f[C_COLLATE], c, b->f[C_TYPE],
+						   b_storage ? psprintf("\nALTER TABLE %s ALTER COLUMN %s SET STORAGE %s;",
+												t, c, storage_name(b->f[C_STORAGE])) : ""),
+			  psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s%s USING %s::%s;%s",
+					   t, c, a->f[C_TYPE], a->f[C_COLLATE], c, a->f[C_TYPE],
+					   a_storage ? psprintf("\nALTER TABLE %s ALTER COLUMN %s SET STORAGE %s;",
+											t, c, storage_name(a->f[C_STORAGE])) : ""));
+		storage_done = true;
 		if (strcmp(a->f[C_TYPE], b->f[C_TYPE]) != 0)
 		{
 			int			w = type_widens(a->f[C_TYPE], b->f[C_TYPE]);
@@ -613,7 +626,7 @@ alter_column(DiffItem *it)
 	if (strcmp(a->f[C_STATS], b->f[C_STATS]) != 0)
 		alter(it, psprintf("ALTER TABLE %s ALTER COLUMN %s SET STATISTICS %s;", t, c, b->f[C_STATS]),
 			  psprintf("ALTER TABLE %s ALTER COLUMN %s SET STATISTICS %s;", t, c, a->f[C_STATS]));
-	if (strcmp(a->f[C_STORAGE], b->f[C_STORAGE]) != 0)
+	if (!storage_done && strcmp(a->f[C_STORAGE], b->f[C_STORAGE]) != 0)
 		alter(it, psprintf("ALTER TABLE %s ALTER COLUMN %s SET STORAGE %s;", t, c, storage_name(b->f[C_STORAGE])),
 			  psprintf("ALTER TABLE %s ALTER COLUMN %s SET STORAGE %s;", t, c, storage_name(a->f[C_STORAGE])));
 	if (strcmp(a->f[C_COMPRESSION], b->f[C_COMPRESSION]) != 0)

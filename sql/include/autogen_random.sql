@@ -123,7 +123,7 @@ BEGIN
         RETURN m #- ARRAY['tables', t];
     WHEN 2 THEN   -- add a column
         ty := pg_temp.pt_type(m);
-        RETURN jsonb_set(m, ARRAY['tables', t, 'cols', 'c' || n],
+        RETURN jsonb_set(m, ARRAY['tables', t, 'cols', 'cn' || n],
                          jsonb_build_object('type', ty, 'nn', false, 'def', pg_temp.pt_default(m, ty)));
     WHEN 3 THEN   -- drop a column
         IF c IS NOT NULL THEN RETURN m #- ARRAY['tables', t, 'cols', c]; END IF;
@@ -225,7 +225,7 @@ BEGIN
         END IF;
     WHEN 22 THEN  -- rename a column (a drop and an add for autogenerate)
         IF c IS NOT NULL THEN
-            m := jsonb_set(m, ARRAY['tables', t, 'cols', c || 'r'], m->'tables'->t->'cols'->c);
+            m := jsonb_set(m, ARRAY['tables', t, 'cols', c || 'r' || n], m->'tables'->t->'cols'->c);
             RETURN m #- ARRAY['tables', t, 'cols', c];
         END IF;
     ELSE          -- primary key dropped or added
