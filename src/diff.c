@@ -1434,6 +1434,10 @@ item_cmp(const void *x, const void *y)
 
 	if (kind_rank[oa->kind] != kind_rank[ob->kind])
 		return kind_rank[oa->kind] - kind_rank[ob->kind];
+	/* new columns of one table in the desired table's order */
+	if (oa->kind == SVK_COLUMN && a->b && b->b && oa->parent && ob->parent &&
+		strcmp(oa->parent, ob->parent) == 0)
+		return a->b->seq - b->b->seq;
 	return strcmp(oa->ident, ob->ident);
 }
 
