@@ -50,6 +50,8 @@ SELECT pg_temp.sqlstate_of(format('SELECT * FROM schemaver_diff(%L, %L)', E'\\i 
 SELECT pg_temp.sqlstate_of(format('SELECT * FROM schemaver_diff(%L, %L)', E'\\restrict abc def\nCREATE TABLE t (id int);', '{ag}'));
 SELECT pg_temp.sqlstate_of(format('SELECT * FROM schemaver_diff(%L, %L)', E'CREATE TABLE t (id int)\n\\gexec', '{ag}'));
 SELECT count(*) AS rows FROM schemaver_diff(E'\\restrict Ab12XyZ\nCREATE TABLE t (id int PRIMARY KEY);\n\\unrestrict Ab12XyZ\n', '{ag}');
+-- (keys that start with digits too, as pg_dump writes them)
+SELECT count(*) AS rows FROM schemaver_diff(E'\\restrict 3bVw9\nCREATE TABLE t (id int PRIMARY KEY);\n\\unrestrict 3bVw9', '{ag}');
 -- a \restrict line inside a string or a function body is text, not a command
 SELECT kind, object FROM schemaver_diff(E'CREATE TABLE t (id int PRIMARY KEY);\nCOMMENT ON TABLE t IS ''x\n\\restrict k\n'';', '{ag}');
 -- a statement's first line with control characters is escaped in the context

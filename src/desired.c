@@ -234,27 +234,48 @@ static char *
 blank_psql_restrict(const char *text)
 {
 	char	   *copy = pstrdup(text);
-	core_yyscan_t scanner;
-	core_yy_extra_type extra;
-	core_YYSTYPE lval;
-	YYLTYPE		lloc;
-	int			tok;
+	int			offset = 0;
+	bool		again = true;
 
 	if (strchr(text, '\\') == NULL)
 		return copy;
-	scanner = scanner_init(text, &extra, &ScanKeywords, ScanKeywordTokens);
-	while ((tok = core_yylex(&lval, &lloc, scanner)) != 0)
-	{
-		if (tok == '\\' && (lloc == 0 || text[lloc - 1] == '\n'))
-		{
-			const char *eol = strchr(text + lloc, '\n');
-			int			len = eol ? (int) (eol - (text + lloc)) : (int) strlen(text + lloc);
 
-			if (is_restrict_line(text + lloc, len))
-				memset(copy + lloc, ' ', len);
+	/*
+	 * Lex from offset; at a restrict line, blank it and start again after
+	 * it (the lexer is outside any quote there, so lexing the rest alone is
+	 * the same), so that the lexer never reads the key, which may start
+	 * with digits ("trailing junk after numeric literal").
+	 */
+	while (again)
+	{
+		core_yyscan_t scanner;
+		core_yy_extra_type extra;
+		core_YYSTYPE lval;
+		YYLTYPE		lloc;
+		int			tok;
+
+		again = false;
+		scanner = scanner_init(copy + offset, &extra, &ScanKeywords, ScanKeywordTokens);
+		while ((tok = core_yylex(&lval, &lloc, scanner)) != 0)
+		{
+			int			pos = offset + lloc;
+
+			if (tok == '\\' && (pos == 0 || copy[pos - 1] == '\n'))
+			{
+				const char *eol = strchr(copy + pos, '\n');
+				int			len = eol ? (int) (eol - (copy + pos)) : (int) strlen(copy + pos);
+
+				if (is_restrict_line(copy + pos, len))
+				{
+					memset(copy + pos, ' ', len);
+					offset = pos + len;
+					again = true;
+					break;
+				}
+			}
 		}
+		scanner_finish(scanner);
 	}
-	scanner_finish(scanner);
 	return copy;
 }
 
