@@ -140,7 +140,7 @@ ok(!-e $marker, 'psql ran no meta-command from it');
 is($node->safe_psql('dev', "SELECT message FROM schemaver.revision WHERE revision = 'evil1'"),
 	$evil_msg, 'the message is registered as written');
 is($node->safe_psql('dev', "SELECT upgrade_sql FROM schemaver.revision WHERE revision = 'evil1'"),
-	$evil_sql, 'the SQL is registered as written');
+	"\n$evil_sql", 'the SQL is registered as written (after the newline that starts a body)');
 
 $node->safe_psql('postgres', 'DROP DATABASE dev');
 $node->safe_psql('postgres', 'DROP DATABASE proto');
