@@ -31,6 +31,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
@@ -52,6 +53,7 @@
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "schemaver.h"
 
 /* Shorthands for the qualified operators of the queries below */
@@ -150,6 +152,7 @@ static void describe_comments(Reader *r);
 static void describe_dependencies(Reader *r);
 static void describe_unsupported(Reader *r);
 static void add_dep(SvObject *from, SvObject *to);
+static void read_sizes(List *tables);
 
 /*
  * describe_escape
@@ -1121,7 +1124,7 @@ describe_tables(Reader *r)
 						  ACL_CANON("c.relacl", "c.relowner", "r") ", "
 						  ACL_DEFAULT("c.relowner", "r") ","
 						  " CASE WHEN $2 THEN c.reltuples END,"
-						  " CASE WHEN $2 THEN pg_catalog.pg_total_relation_size(c.oid) END,"
+						  " NULL::pg_catalog.int8,"
 						  " c.reltype, c.reloftype"
 						  " FROM ONLY pg_catalog.pg_class c"
 						  " JOIN ONLY pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
@@ -1206,6 +1209,88 @@ describe_tables(Reader *r)
 		if (col(r, 22) && strcmp(col(r, 22), "0") != 0)
 			r->desc->unsupported = lappend(r->desc->unsupported,
 										   psprintf("typed table %s (OF type)", o->name));
+	}
+}
+
+/*
+ * describe_table_sizes
+ *		Read the size (pg_total_relation_size) of some live tables, for
+ *		hazards: only those the diff touches, since reading a size opens
+ *		the table and its indexes.  In a subtransaction that is rolled
+ *		back, so that the locks it takes do not outlive the call.
+ */
+void
+describe_table_sizes(List *tables)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+
+	if (tables == NIL)
+		return;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		read_sizes(tables);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+}
+
+/* The query of describe_table_sizes */
+static void
+read_sizes(List *tables)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Datum	   *oids = palloc(sizeof(Datum) * list_length(tables));
+	Oid			argtypes[1] = {OIDARRAYOID};
+	Datum		values[1];
+	int			n = 0;
+	ListCell   *lc;
+
+	foreach(lc, tables)
+	{
+		oids[n++] = ObjectIdGetDatum(((SvObject *) lfirst(lc))->objid);
+		/* read, even if it has none (-1 is "not read yet") */
+		((SvObject *) lfirst(lc))->relbytes = -2;
+	}
+	values[0] = PointerGetDatum(construct_array(oids, n, OIDOID, sizeof(Oid),
+												true, TYPALIGN_INT));
+	if (SPI_execute_with_args("SELECT c.oid, pg_catalog.pg_total_relation_size(c.oid)"
+							  " FROM ONLY pg_catalog.pg_class c WHERE c.oid" EQ "ANY ($1)",
+							  1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "schemaver: could not read table sizes");
+	MemoryContextSwitchTo(cxt);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Oid			oid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+														 SPI_tuptable->tupdesc, 1, &isnull));
+		Datum		size = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
+
+		if (isnull)
+			continue;
+		foreach(lc, tables)
+		{
+			SvObject   *t = lfirst(lc);
+
+			if (t->objid == oid)
+				t->relbytes = DatumGetInt64(size);
+		}
 	}
 }
 

@@ -81,7 +81,7 @@ typedef enum NodeKind
 typedef struct DNode
 {
 	NodeKind	kind;
-	DiffItem	   *item;
+	DiffItem   *item;
 	int			rep;			/* the node it is merged into (itself if none) */
 	List	   *succ;			/* int: nodes that must come after */
 	int			npred;
@@ -93,7 +93,7 @@ typedef struct Diff
 {
 	SvDescription *a;
 	SvDescription *b;
-	DiffItem	   *items;
+	DiffItem   *items;
 	int			nitems;
 	DNode	   *nodes;
 	int			nnodes;
@@ -138,6 +138,7 @@ static char *enum_recreate(SvObject *type, List *labels, List *columns);
 static char *size_note(SvObject *table);
 static bool has_create(DiffItem *it);
 static bool has_drop(DiffItem *it);
+static void fetch_sizes(Diff *d, bool before_compare);
 
 /* The item of an object of either description */
 static DiffItem *
@@ -292,7 +293,7 @@ static const char *
 owner_sql(Diff *d, SvObject *priv)
 {
 	SvObject   *obj = priv->parent_obj;
-	DiffItem	   *it = item_of(d, obj);
+	DiffItem   *it = item_of(d, obj);
 
 	if (has_create(it) || it->a == NULL)
 		return "CURRENT_USER";
@@ -726,21 +727,21 @@ cascade(Diff *d)
 
 	for (int i = 0; i < d->nitems; i++)
 	{
-		DiffItem	   *it = &d->items[i];
+		DiffItem   *it = &d->items[i];
 
 		if (it->a && (has_drop(it) || it->rebuild != REBUILD_NONE))
 			work = lappend(work, it);
 	}
 	while (work != NIL)
 	{
-		DiffItem	   *it = linitial(work);
+		DiffItem   *it = linitial(work);
 		ListCell   *lc;
 
 		work = list_delete_first(work);
 		foreach(lc, it->a->dependants)
 		{
 			SvObject   *y = lfirst(lc);
-			DiffItem	   *iy = item_of(d, y);
+			DiffItem   *iy = item_of(d, y);
 			bool		rebuild;
 
 			if (iy->status != ST_SAME && iy->status != ST_ALTER)
@@ -998,7 +999,7 @@ build_nodes(Diff *d)
 	d->nnodes = 0;
 	for (int i = 0; i < d->nitems; i++)
 	{
-		DiffItem	   *it = &d->items[i];
+		DiffItem   *it = &d->items[i];
 
 		it->node_drop = it->node_create = it->node_alter = -1;
 		if (has_drop(it))
@@ -1012,8 +1013,8 @@ build_nodes(Diff *d)
 	/* merges, parents first (columns come after their tables in the items) */
 	for (int i = 0; i < d->nitems; i++)
 	{
-		DiffItem	   *it = &d->items[i];
-		DiffItem	   *ip;
+		DiffItem   *it = &d->items[i];
+		DiffItem   *ip;
 
 		if (it->node_create >= 0 && (it->b->kind == SVK_COLUMN || it->b->kind == SVK_DEFAULT))
 		{
@@ -1033,7 +1034,7 @@ build_nodes(Diff *d)
 
 	for (int i = 0; i < d->nitems; i++)
 	{
-		DiffItem	   *it = &d->items[i];
+		DiffItem   *it = &d->items[i];
 		ListCell   *lc;
 
 		if (it->node_drop >= 0 && it->node_create >= 0)
@@ -1043,7 +1044,7 @@ build_nodes(Diff *d)
 		{
 			foreach(lc, it->a->deps)
 			{
-				DiffItem	   *ix = item_of(d, lfirst(lc));
+				DiffItem   *ix = item_of(d, lfirst(lc));
 
 				if (it->node_drop >= 0 && ix->node_drop >= 0)
 					add_edge(d, it->node_drop, ix->node_drop);
@@ -1062,7 +1063,7 @@ build_nodes(Diff *d)
 
 			foreach(lc, it->b->deps)
 			{
-				DiffItem	   *ix = item_of(d, lfirst(lc));
+				DiffItem   *ix = item_of(d, lfirst(lc));
 				int			other = change_node(ix, false);
 
 				if (other >= 0 && other != ix->node_drop)
@@ -1188,7 +1189,7 @@ drop_hazard(Diff *d, SvObject *a)
 		case SVK_COLUMN:
 			{
 				char	   *h = psprintf("data loss: drops column %s%s", a->name, size_note(a->table));
-				DiffItem	   *it = item_of(d, a);
+				DiffItem   *it = item_of(d, a);
 				ListCell   *lc;
 
 				/* a new column of the same type beside it: maybe a rename */
@@ -1233,7 +1234,7 @@ static char *
 create_hazard(Diff *d, SvObject *b)
 {
 	SvObject   *ta = b->table ? describe_find(d->a, b->table->ident) : NULL;
-	DiffItem	   *itt = ta ? item_of(d, ta) : NULL;
+	DiffItem   *itt = ta ? item_of(d, ta) : NULL;
 
 	/* a table this diff creates is empty */
 	if (ta == NULL || has_create(itt))
@@ -1310,7 +1311,7 @@ static SvDiffRow *
 node_row(Diff *d, DNode *n)
 {
 	SvDiffRow  *row = palloc0(sizeof(SvDiffRow));
-	DiffItem	   *it = n->item;
+	DiffItem   *it = n->item;
 	SvObject   *o = n->kind == N_DROP ? it->a : it->b;
 
 	row->kind = o->kind_name;
@@ -1319,7 +1320,7 @@ node_row(Diff *d, DNode *n)
 	{
 		case N_DROP:
 			{
-				DiffItem	   *ip = item_of(d, o->parent_obj);
+				DiffItem   *ip = item_of(d, o->parent_obj);
 
 				if (ip && ip->node_drop >= 0 && internal_to_parent(o))
 					row->upgrade = with_parent(o, "dropped");
@@ -1333,7 +1334,7 @@ node_row(Diff *d, DNode *n)
 			break;
 		case N_CREATE:
 			{
-				DiffItem	   *ip = item_of(d, o->parent_obj);
+				DiffItem   *ip = item_of(d, o->parent_obj);
 
 				row->upgrade = create_text(d, o, false);
 				if (ip && ip->node_create >= 0 && internal_to_parent(o))
@@ -1356,7 +1357,7 @@ node_row(Diff *d, DNode *n)
 				foreach(lc, it->a->dependants)
 				{
 					SvObject   *c = lfirst(lc);
-					DiffItem	   *ic = item_of(d, c);
+					DiffItem   *ic = item_of(d, c);
 
 					if (c->kind == SVK_COLUMN && !has_drop(ic))
 						cols = lappend(cols, c);
@@ -1421,6 +1422,46 @@ node_row(Diff *d, DNode *n)
 			break;
 	}
 	return row;
+}
+
+/* Whether the parts of a table that are altered in place differ */
+static bool
+table_parts_differ(SvObject *a, SvObject *b)
+{
+	static const int parts[] = {T_PERSIST, T_OPTIONS, T_RLS, T_FORCE, T_PARTOF, T_BOUND};
+
+	for (size_t i = 0; i < lengthof(parts); i++)
+		if (!same_text(a->f[parts[i]], b->f[parts[i]]))
+			return true;
+	return false;
+}
+
+/*
+ * Read the sizes of the live tables that the diff touches (only those:
+ * reading a size opens the table and its indexes).  Before the
+ * comparison (before_compare), the items whose definitions differ or that
+ * exist on one side only; after the cascade, the items it changed too.
+ */
+static void
+fetch_sizes(Diff *d, bool before_compare)
+{
+	List	   *tables = NIL;
+
+	for (int i = 0; i < d->nitems; i++)
+	{
+		DiffItem   *it = &d->items[i];
+		SvObject   *t;
+
+		if (before_compare ? (it->a && it->b && same_text(it->a->def, it->b->def) &&
+							  (it->a->kind != SVK_TABLE || !table_parts_differ(it->a, it->b)))
+			: it->status == ST_SAME)
+			continue;
+		t = it->a ? (it->a->kind == SVK_TABLE ? it->a : it->a->table)
+			: (it->b->table ? describe_find(d->a, it->b->table->ident) : NULL);
+		if (t && t->kind == SVK_TABLE && t->relbytes == -1 && !list_member_ptr(tables, t))
+			tables = lappend(tables, t);
+	}
+	describe_table_sizes(tables);
 }
 
 /* qsort comparator of items: by kind, then identity */
@@ -1492,9 +1533,11 @@ diff_descriptions(SvDescription *a, SvDescription *b)
 	for (int i = 0; i < d.nitems; i++)
 		sorted[i]->order = i;
 
+	/* the sizes of the live tables whose objects differ, for hazards */
+	fetch_sizes(&d, true);
 	for (int i = 0; i < d.nitems; i++)
 	{
-		DiffItem	   *it = &d.items[i];
+		DiffItem   *it = &d.items[i];
 
 		if (it->a && it->b)
 			compare_item(&d, it);
@@ -1502,6 +1545,8 @@ diff_descriptions(SvDescription *a, SvDescription *b)
 			it->status = it->a ? ST_DROP : ST_CREATE;
 	}
 	cascade(&d);
+	/* and of the tables the cascade touched */
+	fetch_sizes(&d, false);
 	build_nodes(&d);
 	order = order_nodes(&d);
 	foreach(lc, order)

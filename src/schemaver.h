@@ -485,6 +485,7 @@ extern SvDescription *describe_schemas(List *schema_names, bool live,
 extern SvObject *describe_find(SvDescription *desc, const char *ident);
 extern char *describe_escape(const char *s);
 extern void describe_pin_settings(void);
+extern void describe_table_sizes(List *tables);
 
 /* desired.c */
 extern void desired_describe(const char *desired, List *schema_names,
