@@ -90,7 +90,9 @@ $fn$;
 
 SELECT setseed(:ag_seed);
 \set ECHO none
+\o /dev/null
 SELECT format('SELECT pg_temp.pt_pair(%s)', i) FROM generate_series(1, :ag_pairs) i \gexec
+\o
 \set ECHO all
 SELECT count(*) AS pairs, count(*) FILTER (WHERE built) >= 0.9 * count(*) AS most_pairs_build,
        count(failure) FILTER (WHERE built) AS failed
