@@ -67,6 +67,10 @@ SHOW search_path;
 SELECT pg_temp.ag_mismatch(ARRAY(SELECT line FROM before), '{ag}') AS changed;
 SELECT count(*) AS stray_schemas FROM pg_namespace WHERE nspname LIKE 'schemaver_live%';
 SELECT 1 AS usable;
+-- a schema that has the name the live schema would be renamed to: another is taken
+CREATE SCHEMA schemaver_live_0_ag;
+SELECT count(*) AS rows FROM schemaver_diff('CREATE TABLE ag.t (id int PRIMARY KEY);', '{ag}');
+DROP SCHEMA schemaver_live_0_ag;
 
 -- rights: the caller must be able to create schemas and own the managed ones
 CREATE ROLE regress_ag_user;

@@ -19,7 +19,7 @@ SET client_min_messages = warning;
 SET search_path = ag, public;
 \if :{?ag_pairs}
 \else
-\set ag_pairs 200
+\set ag_pairs 120
 \endif
 \if :{?ag_seed}
 \else

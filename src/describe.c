@@ -386,6 +386,7 @@ col(Reader *r, int c)
 	return res;
 }
 
+/* Column c of the current row as an OID (InvalidOid for NULL) */
 static Oid
 col_oid(Reader *r, int c)
 {
@@ -395,6 +396,7 @@ col_oid(Reader *r, int c)
 	return isnull ? InvalidOid : DatumGetObjectId(d);
 }
 
+/* Column c of the current row as a boolean (false for NULL) */
 static bool
 col_bool(Reader *r, int c)
 {
@@ -1364,6 +1366,7 @@ describe_columns(Reader *r)
 		o->f[C_NOTNULL] = col_bool(r, 8) ? "t" : "f";
 		o->f[C_IDENTITY] = col(r, 9);
 		o->f[C_GENERATED] = col(r, 11);
+		o->f[C_GENKIND] = col(r, 10);
 		o->f[C_STATS] = col(r, 12) ? col(r, 12) : "-1";
 		o->f[C_STORAGE] = col(r, 13);
 		o->f[C_TYPSTORAGE] = col(r, 29);
@@ -1401,9 +1404,9 @@ describe_columns(Reader *r)
 		}
 		else
 			o->f[C_IDOPTS] = "";
-		o->def = psprintf("%s%s notnull %s identity %s (%s) generated %s stats %s storage %s compression %s options %s",
+		o->def = psprintf("%s%s notnull %s identity %s (%s) generated %s %s stats %s storage %s compression %s options %s",
 						  o->f[C_TYPE], o->f[C_COLLATE], o->f[C_NOTNULL], o->f[C_IDENTITY],
-						  o->f[C_IDOPTS], o->f[C_GENERATED] ? o->f[C_GENERATED] : "-",
+						  o->f[C_IDOPTS], o->f[C_GENKIND], o->f[C_GENERATED] ? o->f[C_GENERATED] : "-",
 						  o->f[C_STATS], o->f[C_STORAGE], o->f[C_COMPRESSION], o->f[C_OPTIONS]);
 		o->drop = psprintf("ALTER TABLE %s DROP COLUMN %s;", table->f[F_QNAME], o->f[F_NAME]);
 		o->target = psprintf("COLUMN %s.%s", table->f[F_QNAME], o->f[F_NAME]);

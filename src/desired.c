@@ -38,6 +38,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
@@ -619,9 +620,11 @@ build_desired(const char *text, List *stmts, List *managed, List *schema_names,
 
 		if (m->exists)
 		{
-			m->renamed = psprintf("schemaver_live_%d_%s", k++, m->name);
-			if (strlen(m->renamed) >= NAMEDATALEN)
-				m->renamed = psprintf("schemaver_live_%d", k);
+			/* a name no schema has (inside the subtransaction only) */
+			do
+			{
+				m->renamed = psprintf("schemaver_live_%d_%.30s", k++, m->name);
+			} while (OidIsValid(get_namespace_oid(m->renamed, true)));
 			run_sql(psprintf("ALTER SCHEMA %s RENAME TO %s",
 							 quote_identifier(m->name), quote_identifier(m->renamed)));
 		}

@@ -833,7 +833,8 @@ column_clause(SvObject *c, bool with_default)
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "%s %s%s", c->f[F_NAME], c->f[C_TYPE], c->f[C_COLLATE]);
 	if (c->f[C_GENERATED])
-		appendStringInfo(&buf, " GENERATED ALWAYS AS (%s) STORED", c->f[C_GENERATED]);
+		appendStringInfo(&buf, " GENERATED ALWAYS AS (%s) %s", c->f[C_GENERATED],
+						 c->f[C_GENKIND][0] == 'v' ? "VIRTUAL" : "STORED");
 	if (c->f[C_IDENTITY][0])
 		appendStringInfo(&buf, " GENERATED %s AS IDENTITY (%s)",
 						 c->f[C_IDENTITY][0] == 'a' ? "ALWAYS" : "BY DEFAULT", c->f[C_IDOPTS]);

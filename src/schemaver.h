@@ -444,6 +444,7 @@ typedef struct SvDiffRow
 #define C_OPTIONS 11
 #define C_TYPEOID 12
 #define C_TYPSTORAGE 13			/* the type's default storage */
+#define C_GENKIND 14			/* attgenerated: s (stored) or v (virtual) */
 /* defaults */
 #define D_EXPR 2
 /* constraints and domain constraints */
