@@ -72,6 +72,12 @@ CREATE SCHEMA schemaver_live_0_ag;
 SELECT count(*) AS rows FROM schemaver_diff('CREATE TABLE ag.t (id int PRIMARY KEY);', '{ag}');
 DROP SCHEMA schemaver_live_0_ag;
 
+-- objects of kinds that are not compared: a WARNING names them
+CREATE TEXT SEARCH CONFIGURATION ag.tsc (COPY = pg_catalog.simple);
+SELECT count(*) AS rows FROM schemaver_diff('CREATE TABLE ag.t (id int PRIMARY KEY);', '{ag}');
+SELECT count(*) AS rows FROM schemaver_diff('CREATE TABLE ag.t (id int PRIMARY KEY); CREATE TEXT SEARCH CONFIGURATION ag.tsc (COPY = pg_catalog.simple);', '{ag}');
+DROP TEXT SEARCH CONFIGURATION ag.tsc;
+
 -- rights: the caller must be able to create schemas and own the managed ones
 CREATE ROLE regress_ag_user;
 GRANT EXECUTE ON FUNCTION schemaver_diff(text, text[]) TO regress_ag_user;

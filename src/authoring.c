@@ -73,11 +73,23 @@ compute_rows(const char *desired, List *schemas)
 static void
 warn_unsupported(SvDescription *a, SvDescription *b)
 {
-	List	   *all = list_concat(list_copy(a->unsupported), b->unsupported);
+	List	   *all = list_copy(a->unsupported);
 	StringInfoData buf;
 	ListCell   *lc;
 	int			n = 0;
 
+	/* once each, whether live, desired or both */
+	foreach(lc, b->unsupported)
+	{
+		ListCell   *lc2;
+		bool		seen = false;
+
+		foreach(lc2, a->unsupported)
+			if (strcmp(lfirst(lc), lfirst(lc2)) == 0)
+				seen = true;
+		if (!seen)
+			all = lappend(all, lfirst(lc));
+	}
 	if (all == NIL)
 		return;
 	initStringInfo(&buf);
