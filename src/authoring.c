@@ -461,7 +461,7 @@ registered_heads(void)
 	if (SPI_execute("SELECT r.revision FROM ONLY schemaver.revision r"
 					" WHERE NOT EXISTS (SELECT 1 FROM ONLY schemaver.revision c"
 					"   WHERE r.revision OPERATOR(pg_catalog.=) ANY (c.down_revision))"
-					" ORDER BY r.revision COLLATE \"C\"", true, 0) != SPI_OK_SELECT)
+					" ORDER BY r.revision COLLATE pg_catalog.\"C\"", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "schemaver: could not read the registered revisions");
 	n = (int) SPI_processed;
 	for (int i = 0; i < n; i++)

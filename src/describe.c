@@ -60,6 +60,7 @@
 #define EQ " OPERATOR(pg_catalog.=) "
 #define NE " OPERATOR(pg_catalog.<>) "
 #define GE " OPERATOR(pg_catalog.>=) "
+#define GT " OPERATOR(pg_catalog.>) "
 #define CAT " OPERATOR(pg_catalog.||) "
 #define STR(x) STR2(x)
 #define STR2(x) #x
@@ -730,10 +731,10 @@ describe_types(Reader *r)
 		/* 10-12: composite attributes: names, types, collations */
 						  " (SELECT pg_catalog.array_agg(a.attname::pg_catalog.text ORDER BY a.attnum)"
 						  "    FROM ONLY pg_catalog.pg_attribute a WHERE a.attrelid" EQ "t.typrelid"
-						  "     AND a.attnum > 0 AND NOT a.attisdropped),"
+						  "     AND a.attnum" GT "0 AND NOT a.attisdropped),"
 						  " (SELECT pg_catalog.array_agg(pg_catalog.format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum)"
 						  "    FROM ONLY pg_catalog.pg_attribute a WHERE a.attrelid" EQ "t.typrelid"
-						  "     AND a.attnum > 0 AND NOT a.attisdropped),"
+						  "     AND a.attnum" GT "0 AND NOT a.attisdropped),"
 						  " (SELECT pg_catalog.array_agg(CASE WHEN a.attcollation" NE "at.typcollation"
 						  "          THEN ' COLLATE '" CAT " pg_catalog.quote_ident(cn.nspname)" CAT " '.'" CAT
 						  "               pg_catalog.quote_ident(co.collname) ELSE '' END ORDER BY a.attnum)"
@@ -741,7 +742,7 @@ describe_types(Reader *r)
 						  "    JOIN ONLY pg_catalog.pg_type at ON at.oid" EQ "a.atttypid"
 						  "    LEFT JOIN ONLY pg_catalog.pg_collation co ON co.oid" EQ "a.attcollation"
 						  "    LEFT JOIN ONLY pg_catalog.pg_namespace cn ON cn.oid" EQ "co.collnamespace"
-						  "   WHERE a.attrelid" EQ "t.typrelid AND a.attnum > 0 AND NOT a.attisdropped),"
+						  "   WHERE a.attrelid" EQ "t.typrelid AND a.attnum" GT "0 AND NOT a.attisdropped),"
 		/* 13-16: domain: base type, collation, default, not null */
 						  " pg_catalog.format_type(t.typbasetype, t.typtypmod),"
 						  " CASE WHEN t.typtype" EQ "'d' AND t.typcollation" NE "bt.typcollation"
@@ -1050,7 +1051,7 @@ describe_sequences(Reader *r)
 						  " JOIN ONLY pg_catalog.pg_sequence s ON s.seqrelid" EQ "c.oid"
 						  " LEFT JOIN ONLY pg_catalog.pg_depend d ON d.classid" EQ STR(RelationRelationId) "::pg_catalog.oid"
 						  "      AND d.objid" EQ "c.oid AND d.refclassid" EQ STR(RelationRelationId) "::pg_catalog.oid"
-						  "      AND d.refobjsubid > 0 AND d.deptype" EQ "ANY ('{a,i}'::pg_catalog.char[])"
+						  "      AND d.refobjsubid" GT "0 AND d.deptype" EQ "ANY ('{a,i}'::pg_catalog.char[])"
 						  " LEFT JOIN ONLY pg_catalog.pg_class t ON t.oid" EQ "d.refobjid"
 						  " LEFT JOIN ONLY pg_catalog.pg_namespace tn ON tn.oid" EQ "t.relnamespace"
 						  " LEFT JOIN ONLY pg_catalog.pg_attribute a ON a.attrelid" EQ "d.refobjid AND a.attnum" EQ "d.refobjsubid"
@@ -1337,7 +1338,7 @@ describe_columns(Reader *r)
 						  " LEFT JOIN ONLY pg_catalog.pg_namespace sn ON sn.oid" EQ "sc.relnamespace"
 						  " LEFT JOIN ONLY pg_catalog.pg_sequence s ON s.seqrelid" EQ "sc.oid"
 						  " WHERE c.relnamespace" EQ "ANY ($1) AND c.relkind" EQ "ANY ('{r,p}'::pg_catalog.char[])"
-						  " AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped AND a.attislocal"
+						  " AND NOT c.relispartition AND a.attnum" GT "0 AND NOT a.attisdropped AND a.attislocal"
 						  " AND (d.objid IS NULL OR sc.oid IS NOT NULL)"
 						  " AND" NOT_EXT(RelationRelationId, "c.oid")
 						  " ORDER BY n.nspname, c.relname, a.attnum");
@@ -1686,7 +1687,7 @@ describe_triggers_rules_policies(Reader *r)
 	n = query(r,
 			  "SELECT p.oid, p.polname, p.polrelid, p.polpermissive, p.polcmd,"
 			  " (SELECT pg_catalog.array_agg(CASE WHEN x.r" EQ "0 THEN 'PUBLIC'"
-			  "         ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.r)) END ORDER BY 1)"
+			  "         ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.r)) END ORDER BY x.r)"
 			  "    FROM pg_catalog.unnest(p.polroles) AS x(r)),"
 			  " pg_catalog.pg_get_expr(p.polqual, p.polrelid),"
 			  " pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)"
@@ -1741,7 +1742,7 @@ describe_comments(Reader *r)
 						  "SELECT d.classoid, d.objoid, d.objsubid, d.description, a.attname"
 						  " FROM ONLY pg_catalog.pg_description d"
 						  " LEFT JOIN ONLY pg_catalog.pg_attribute a ON d.classoid" EQ STR(RelationRelationId) "::pg_catalog.oid"
-						  "      AND a.attrelid" EQ "d.objoid AND a.attnum" EQ "d.objsubid AND d.objsubid > 0"
+						  "      AND a.attrelid" EQ "d.objoid AND a.attnum" EQ "d.objsubid AND d.objsubid" GT "0"
 						  " WHERE d.objoid" GE "16384 OR (d.classoid" EQ STR(NamespaceRelationId) "::pg_catalog.oid"
 						  "      AND d.objoid" EQ "ANY ($1))"
 						  " ORDER BY 1, 2, 3");
