@@ -45,6 +45,20 @@ $b$ CREATE FUNCTION k() RETURNS bigint LANGUAGE sql AS 'SELECT 1';
     CREATE TABLE t (id int DEFAULT k());
     CREATE FUNCTION k2() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT k(); END; $b$);
 
+-- rules: a new one, a dropped one, a changed one; a trigger only disabled
+SELECT * FROM pg_temp.ag_roundtrip(
+$a$ CREATE TABLE t (id int, v int); CREATE TABLE log (id int);
+    CREATE RULE r_del AS ON DELETE TO t DO INSTEAD NOTHING;
+    CREATE RULE r_ins AS ON INSERT TO t DO ALSO INSERT INTO log VALUES (NEW.id);
+    CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $f$BEGIN RETURN NEW; END$f$;
+    CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION trg(); $a$,
+$b$ CREATE TABLE t (id int, v int); CREATE TABLE log (id int);
+    CREATE RULE r_ins AS ON INSERT TO t DO ALSO INSERT INTO log VALUES (NEW.id * 2);
+    CREATE RULE r_upd AS ON UPDATE TO t WHERE NEW.v < 0 DO INSTEAD NOTHING;
+    CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $f$BEGIN RETURN NEW; END$f$;
+    CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION trg();
+    ALTER TABLE t DISABLE TRIGGER t_bi; $b$);
+
 DROP SCHEMA ag CASCADE;
 DROP ROLE regress_ag_reader;
 DROP EXTENSION schemaver;
