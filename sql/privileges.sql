@@ -100,7 +100,10 @@ GRANT EXECUTE ON ROUTINE
     schemaver_current(),
     schemaver_heads(),
     schemaver_history(),
-    schemaver_verify()
+    schemaver_verify(),
+    schemaver_diff(text, text[]),
+    schemaver_autogenerate(text, text[]),
+    schemaver_revision(text, text, text[], text, text[], text, text, text[], text[])
 TO regress_sv_priv_migrator;
 -- ... and the rights its revisions need on the application's schema.
 CREATE SCHEMA sv_priv_app AUTHORIZATION regress_sv_priv_migrator;

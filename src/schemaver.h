@@ -14,6 +14,15 @@
  * extension itself.  fastpath.c answers "nothing to do" for an upgrade to
  * head without loading the graph, when it can.
  *
+ * Authoring (release 1.1): authoring.c owns schemaver_diff,
+ * schemaver_autogenerate and schemaver_revision (and the revision-file
+ * text); desired.c runs the desired schema text in a throw-away
+ * subtransaction, with the live schemas renamed out of the way and fresh
+ * ones created under the real names; describe.c reads a canonical
+ * description of every object of the managed schemas from pg_catalog;
+ * diff.c matches two descriptions and produces the ordered (upgrade,
+ * downgrade, hazard) rows.
+ *
  * At the bottom, calling no other file: lock.c (schemaver's lock),
  * checksum.c (content checksums, plan fingerprints), escape.c (showing user
  * text safely), args.c (reading the functions' arguments), guard.c.  A file
@@ -359,5 +368,176 @@ extern bool guard_in_revision(void);
 extern void guard_begin_internal(void);
 extern void guard_end_internal(void);
 extern void guard_check_not_nested(const char *funcname);
+
+/*
+ * Authoring: a description of the managed schemas (describe.c), built once
+ * for the live schemas and once for the desired ones (desired.c), and the
+ * rows that turn one into the other (diff.c).
+ */
+typedef enum SvKind
+{
+	SVK_SCHEMA,
+	SVK_EXTENSION,
+	SVK_TYPE,					/* enum, composite, domain, range */
+	SVK_DOMAIN_CONSTRAINT,
+	SVK_FUNCTION,				/* functions, procedures, aggregates */
+	SVK_SEQUENCE,
+	SVK_TABLE,
+	SVK_COLUMN,
+	SVK_DEFAULT,
+	SVK_CONSTRAINT,
+	SVK_INDEX,
+	SVK_VIEW,					/* views and materialized views */
+	SVK_TRIGGER,
+	SVK_RULE,
+	SVK_POLICY,
+	SVK_OWNED_BY,				/* ALTER SEQUENCE ... OWNED BY */
+	SVK_COMMENT,
+	SVK_PRIVILEGES,
+	SVK_NKINDS
+} SvKind;
+
+/* Number of kind-specific text fields of an object (SvObject.f) */
+#define SV_NFIELDS 24
+
+/*
+ * One object of a description.  ident is its key ("table public.users");
+ * def is what is compared; the f[] fields hold the pieces diff.c builds
+ * statements from (their meaning depends on the kind: see describe.c).
+ */
+typedef struct SvObject
+{
+	SvKind		kind;
+	const char *kind_name;		/* "table", "column", "materialized view" */
+	char	   *ident;
+	char	   *name;			/* qualified name shown in the object column */
+	char	   *parent;			/* ident of the object it belongs to, or NULL */
+	char	   *def;
+	char	   *create;			/* statement(s) that create it */
+	char	   *drop;			/* statement that drops it */
+	char	   *target;			/* "TABLE public.t": for COMMENT ON and GRANT */
+	char	   *owner;			/* owner role (not compared) */
+	char	   *f[SV_NFIELDS];
+	List	   *labels;			/* enum labels, in order */
+	List	   *acl;			/* privileges: canonical entries */
+	List	   *deps;			/* SvObject * it depends on (same description) */
+	List	   *dependants;		/* SvObject * that depend on it */
+	struct SvObject *parent_obj;
+	struct SvObject *table;		/* the table a sub-object belongs to */
+	Oid			classid;
+	Oid			objid;
+	int32		objsubid;
+	double		reltuples;		/* tables: -1 when unknown */
+	int64		relbytes;		/* tables: -1 when unknown */
+	int			seq;			/* place in the description */
+	int			action;			/* diff.c's bookkeeping */
+	int			node_drop;
+	int			node_create;
+	int			node_alter;
+} SvObject;
+
+typedef struct SvDescription
+{
+	MemoryContext cxt;
+	List	   *objects;		/* SvObject *, in the order read */
+	struct HTAB *by_ident;
+	struct HTAB *by_addr;
+	List	   *unsupported;	/* char *: objects of kinds not compared */
+} SvDescription;
+
+/* One row of schemaver_diff */
+typedef struct SvDiffRow
+{
+	const char *kind;
+	const char *object;
+	char	   *upgrade;
+	char	   *downgrade;
+	char	   *hazard;
+} SvDiffRow;
+
+/*
+ * Meaning of SvObject.f[] (describe.c fills them, diff.c builds statements
+ * from them).  F_QNAME is the quoted, qualified name of the object (of its
+ * table for sub-objects of a table); the others depend on the kind.
+ */
+#define F_QNAME 0
+#define F_NAME 1				/* quoted own name (columns, constraints...) */
+/* tables */
+#define T_RELKIND 2
+#define T_PERSIST 3
+#define T_PARTKEY 4
+#define T_PARTOF 5
+#define T_BOUND 6
+#define T_INHERITS 7
+#define T_OPTIONS 8
+#define T_RLS 9
+#define T_FORCE 10
+#define T_AM 11
+/* columns */
+#define C_TYPE 2
+#define C_COLLATE 3
+#define C_NOTNULL 4
+#define C_IDENTITY 5
+#define C_IDOPTS 6
+#define C_GENERATED 7
+#define C_STATS 8
+#define C_STORAGE 9
+#define C_COMPRESSION 10
+#define C_OPTIONS 11
+#define C_TYPEOID 12
+#define C_TYPSTORAGE 13			/* the type's default storage */
+#define C_GENKIND 14			/* attgenerated: s (stored) or v (virtual) */
+/* defaults */
+#define D_EXPR 2
+/* constraints and domain constraints */
+#define K_DEF 2
+#define K_VALID 3
+#define K_TYPE 4
+#define K_ON 5					/* "TABLE" or "DOMAIN" */
+/* types */
+#define Y_TYPTYPE 2
+#define Y_FMT 3
+#define Y_DOMDEFAULT 4
+#define Y_DOMNOTNULL 5
+#define Y_BASE 6				/* domain: base type and collation */
+#define Y_NSP 7					/* schema and name, unquoted */
+#define Y_NAME 8
+/* sequences */
+#define S_OPTIONS 2
+#define S_PERSIST 3
+/* functions */
+#define P_RESULT 2
+#define P_ARGS 3
+#define P_KIND 4
+/* triggers */
+#define G_ENABLED 2
+#define G_DEF 3
+/* views */
+#define V_RELKIND 2
+/* extensions */
+#define E_SCHEMA 2
+#define E_VERSION 3
+/* sequence owned by */
+#define O_COLUMN 2
+/* comments */
+#define M_TEXT 2
+
+/* describe.c */
+extern SvDescription *describe_schemas(List *schema_names, bool live,
+									   List *desired_extensions);
+extern SvObject *describe_find(SvDescription *desc, const char *ident);
+extern char *describe_escape(const char *s);
+extern void describe_pin_settings(void);
+extern void describe_table_sizes(List *tables);
+
+/* desired.c */
+extern void desired_describe(const char *desired, List *schema_names,
+							 SvDescription **live, SvDescription **want);
+extern List *desired_schema_list(ArrayType *schemas);
+
+/* diff.c */
+extern List *diff_descriptions(SvDescription *a, SvDescription *b);
+extern char *diff_grant_statements(const char *target, const char *owner_sql,
+								   const char *column, List *from, List *to);
 
 #endif							/* SCHEMAVER_H */

@@ -164,6 +164,20 @@ def main(raw, meta_path, out):
                      "<= 64 MB" if big >= 100000 else "(64 MB at 100,000)",
                      verdict(anon, anon is not None and anon / 1024 <= 64) if big >= 100000 else "n/a"))
 
+    # autogenerate
+    ag_n = int(meta.get("ag_n", "0") or 0)
+    if ag_n:
+        ratio_row("Autogenerate: diff of %d tables against a desired copy with %d changed / floor "
+                  "(psql -1 of the desired text into an empty database)" % (ag_n, ag_n // 10),
+                  "ag.changed.floor", "ag.changed.sv", 1.5)
+        ratio_row("Autogenerate: diff of two equal schemas of %d tables / the same floor" % ag_n,
+                  "ag.equal.floor", "ag.equal.sv", 1.2)
+        for fig in ("changed", "equal"):
+            anon = med("ag.%s.mem_anon_kb" % fig)
+            rows.append(("Autogenerate: backend peak private memory growth during the %s diff (RssAnon)" % fig,
+                         "-", "%.1f MB" % (anon / 1024) if anon is not None else state("ag.%s.mem_anon_kb" % fig),
+                         "%.1f MB" % (anon / 1024) if anon is not None else "-", "(reported)", "n/a"))
+
     lines = []
     lines.append("# schemaver benchmark results")
     lines.append("")

@@ -33,6 +33,11 @@
 #             schemaver_history() (server side), backend memory growth.
 #   peers     Alembic and Sqitch on W1 (and Alembic on W1 ovh), and the
 #             no-op "upgrade head" at N of the three tools, whole processes.
+#   ag        autogenerate: schemaver_diff of BENCH_AG_N tables (10 columns,
+#             2 indexes and a foreign key each) against a desired copy with
+#             a tenth of them changed, and against an equal copy; floor:
+#             psql -1 -f of the desired text into an empty database.  Also
+#             the backend's peak private memory growth during the diff.
 #
 # Timing: whole processes are timed by benchtool.c (CLOCK_MONOTONIC around
 # fork/exec/wait, nothing of the shell inside); server-side times come from
@@ -51,7 +56,9 @@
 #   BENCH_PEERS [1]            0: skip Alembic and Sqitch
 #   BENCH_SQITCH_REPEAT [1]    Sqitch runs (each ~5 minutes: deploy + revert)
 #   BENCH_NOOP_REPEAT [5]      whole-process no-op samples per round
-#   BENCH_ONLY ["w1 long ovh w2 w3"]     subset of workloads
+#   BENCH_AG_N [1000]          tables of the autogenerate workload
+#   BENCH_AG_REPEAT [3]        rounds of the autogenerate workload
+#   BENCH_ONLY ["w1 long ovh w2 w3 ag"]  subset of workloads
 #   BENCH_PORT [5477]          port number of the private server (socket only)
 #   BENCH_TIMEOUT [1800]       seconds before one timed command is killed
 #   BENCH_SKIP_BUILD [0]       1: do not run make && make install
@@ -87,7 +94,9 @@ BENCH_SCALES=${BENCH_SCALES:-"1000 10000 100000"}
 BENCH_PEERS=${BENCH_PEERS:-1}
 BENCH_SQITCH_REPEAT=${BENCH_SQITCH_REPEAT:-1}
 BENCH_NOOP_REPEAT=${BENCH_NOOP_REPEAT:-5}
-BENCH_ONLY=${BENCH_ONLY:-"w1 long ovh w2 w3"}
+BENCH_ONLY=${BENCH_ONLY:-"w1 long ovh w2 w3 ag"}
+BENCH_AG_N=${BENCH_AG_N:-1000}
+BENCH_AG_REPEAT=${BENCH_AG_REPEAT:-3}
 BENCH_PORT=${BENCH_PORT:-5477}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
 BENCH_SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
@@ -507,6 +516,55 @@ run_w3() {
     done
 }
 
+
+# autogenerate, one figure ("changed" or "equal"), one round: the floor is
+# psql -1 -f of the desired text into an empty database; schemaver's side
+# is schemaver_diff of that text on a database that holds schema.sql
+# (loaded untimed), run by a psql script that also reports its backend's
+# pid and /proc status (memory figure, as W3)
+ag_round() {
+    local fig=$1 r=$2 dir="$WORK/autogen_$BENCH_AG_N"
+    local src=schema.sql dbf="b_ag_${fig}_floor_$r" dbs="b_ag_${fig}_sv_$r" first second
+    [ "$fig" = changed ] && src=changed.sql
+    if ((r % 2)); then first=floor; second=sv; else first=sv; second=floor; fi
+    for side in $first $second; do
+        if [ "$side" = floor ]; then
+            newdb "$dbf"
+            checkpoint
+            timed "ag.$fig.floor" "ag.$fig.floor" "${PSQL[@]}" -d "$dbf" -1 -f "$dir/$src"
+            dropdb_ "$dbf"
+        else
+            newdb "$dbs"
+            "${PSQL[@]}" -d "$dbs" -1 -f "$dir/schema.sql" >/dev/null 2>"$LOGS/ag.load.log" \
+                || { tail -5 "$LOGS/ag.load.log" >&2; sv_die "loading the autogenerate schema failed"; }
+            sql "$dbs" "VACUUM ANALYZE" >/dev/null
+            rm -f "$dir/.pid" "$dir/.status_before" "$dir/.status_after" "$OUT/.sample"
+            checkpoint
+            "$TOOL" sample "$dir/.pid" "$OUT/.sample" 5 &
+            local sampler=$!
+            timed "ag.$fig.sv" "ag.$fig.sv" "${PSQL[@]}" -At -d "$dbs" -f "$dir/diff_$fig.sql"
+            wait "$sampler" || true
+            if [ -s "$dir/.status_before" ] && [ -s "$dir/.status_after" ] && [ -s "$OUT/.sample" ]; then
+                local anon0 anon1 peak
+                anon0=$(awk '/^RssAnon:/ {print $2}' "$dir/.status_before")
+                anon1=$(awk '/^RssAnon:/ {print $2}' "$dir/.status_after")
+                peak=$(awk '{print $1}' "$OUT/.sample")
+                ((anon1 > peak)) && peak=$anon1
+                record "ag.$fig.mem_anon_kb" $((peak - anon0))
+            fi
+            dropdb_ "$dbs"
+        fi
+    done
+}
+
+run_ag() {
+    log "autogenerate: $BENCH_AG_N tables, $BENCH_AG_REPEAT rounds"
+    for ((r = 1; r <= BENCH_AG_REPEAT; r++)); do
+        ag_round changed "$r"
+        ag_round equal "$r"
+    done
+}
+
 # ---------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------
@@ -562,6 +620,8 @@ want w2 && gen ddl "$BENCH_NOOP_N"
 if want w3; then
     for n in $BENCH_SCALES; do gen select1 "$n"; done
 fi
+# (cheap: always written again)
+want ag && "$PY" "$BENCH_DIR/gen_autogen.py" "$BENCH_AG_N" "$WORK/autogen_$BENCH_AG_N"
 if [ "$BENCH_PEERS" = 1 ]; then
     # compile the Alembic revision files once, as an installed project has
     for d in "$WORK"/*/alembic; do
@@ -575,6 +635,7 @@ want ovh && run_w1 ovh select1 "$BENCH_N" "$BENCH_PEERS"
 want long && run_long
 want w2 && run_w2
 want w3 && run_w3
+want ag && run_ag
 
 finished=$(date +%s)
 {
@@ -585,6 +646,7 @@ finished=$(date +%s)
     printf 'machine\t%s cores, %s\n' "$(nproc)" "$(free -g | awk '/^Mem:/ {print $2 " GB"}')"
     printf 'n\t%s\nlong_n\t%s\nnoop_n\t%s\nrepeat\t%s\nsqitch_repeat\t%s\n' \
         "$BENCH_N" "$BENCH_LONG_N" "$BENCH_NOOP_N" "$BENCH_REPEAT" "$BENCH_SQITCH_REPEAT"
+    printf 'ag_n\t%s\n' "$BENCH_AG_N"
     printf 'scales\t%s\npeers\t%s\nonly\t%s\nsessions\t%s\ncalls\t%s\n' \
         "$BENCH_SCALES" "$BENCH_PEERS" "$BENCH_ONLY" "$BENCH_SESSIONS" "$BENCH_CALLS"
 } >"$META"
