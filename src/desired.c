@@ -29,7 +29,9 @@
  *	   session ever saw any of it.
  *
  * Owner statements (ALTER ... OWNER TO) are skipped: owners are not
- * compared, and the roles of a prototype database need not exist here.
+ * compared, and the roles of a prototype database need not exist here.  So
+ * are CREATE EXTENSION schemaver and COMMENT ON EXTENSION schemaver, which
+ * pg_dump writes for a database that has schemaver.
  *
  * src/desired.c
  *
@@ -352,9 +354,10 @@ check_statement(Node *stmt, int n, DesiredErrorContext *ctx)
 
 /*
  * Statements of the desired text that are not run: owner changes (owners
- * are not compared), and CREATE EXTENSION of schemaver itself or of an
- * extension of a managed schema, which already sits in the desired schema
- * (moved there); those are remembered in *mentioned.
+ * are not compared), CREATE EXTENSION of schemaver itself and the comment
+ * pg_dump writes on it, and CREATE EXTENSION of an extension of a managed
+ * schema, which already sits in the desired schema (moved there); those are
+ * remembered in *mentioned.
  */
 static bool
 skip_statement(Node *stmt, List *managed, List **mentioned)
@@ -370,6 +373,16 @@ skip_statement(Node *stmt, List *managed, List **mentioned)
 				return false;
 		return ((AlterTableStmt *) stmt)->cmds != NIL;
 	}
+	/*
+	 * pg_dump of a database with schemaver writes its comment: schemaver
+	 * itself is not part of the desired schema (and the revision guard
+	 * refuses any statement on it).
+	 */
+	if (IsA(stmt, CommentStmt) &&
+		((CommentStmt *) stmt)->objtype == OBJECT_EXTENSION &&
+		IsA(((CommentStmt *) stmt)->object, String) &&
+		strcmp(strVal(((CommentStmt *) stmt)->object), "schemaver") == 0)
+		return true;
 	if (IsA(stmt, CreateExtensionStmt))
 	{
 		char	   *name = ((CreateExtensionStmt *) stmt)->extname;
