@@ -636,6 +636,37 @@ sub seen
 		is(seen($db, q{SELECT string_agg(v, '|' ORDER BY length(v)) FROM seen_d}),
 			"\n$fake_step|\n$fake_step\tCOMMIT;\n", "(d) $db: the fake markers were strings");
 	}
+
+	# What psql prints while it applies the script reaches a terminal too.
+  TODO:
+	{
+		local $TODO = 'the NOTICE of each step (run.c) carries the message raw';
+		is(raw_controls($r{err} =~ s/\n/ /gr), '',
+			'(d) psql printed no raw control character while applying the script');
+	}
+}
+
+# (e) Catalog rows are hostile too: a role that may write schemaver.revision
+# (README's migrator may) or a restored dump can store any checksum, and a
+# script must not paste it where psql reads it.
+{
+	my ($dbs, $dbo) = make_twins('attack_e',
+		[ 'e1', undef, 'CREATE TABLE e1 (a int)', 'DROP TABLE e1', undef ]);
+	$node->safe_psql($dbs,
+		q{UPDATE schemaver.revision SET checksum = E'0\n\\\\! touch marker_e\n' WHERE revision = 'e1'});
+	my $file = "$scripts/attack_e.sql";
+	my ($rc, $text, $err) = write_script($dbs, "schemaver_upgrade_sql('head')", $file);
+	my ($error) = $rc == 0 ? parse_script($text) : ('');
+	($rc) = apply_script($dbs, $file) if $rc == 0;
+
+  TODO:
+	{
+		local $TODO = 'script.c writes the stored checksum into the script as it is';
+		is($error, '', '(e) a hand-written checksum is refused, or written where psql cannot read it');
+		no_marker('(e) a hand-written checksum');
+	}
+	stray_files();
+	unlike($err, qr/XX000/, '(e) the preview ends cleanly');
 }
 
 # ----------------------------------------------------------------------
@@ -970,11 +1001,13 @@ for my $db ($FS, $FO)
 my %sess = ($FS => PsqlSession->new($node, $FS), $FO => PsqlSession->new($node, $FO));
 
 my %case;           # n => { id, up, down, kind }
-my $last_state = '';    # of both databases, after the last run
+my $last_state;         # of both databases, after the last run
 my $head;           # the revision both databases are at (undef: base)
 my $failures = 0;
 my %stats = (valid => 0, invalid => 0, down_invalid => 0, scripts => 0, steps => 0,
 	escaped => 0, batches => 0, downgrades => 0, rows => 0, psql_time => 0);
+
+$last_state = fuzz_state($FO);
 
 sub case_hex
 {
@@ -986,25 +1019,30 @@ sub case_hex
 	  . (defined $c->{down} ? unpack('H*', $c->{down}) : 'NULL');
 }
 
-# The cases an error names (its context: "upgrade of revision "c00012"").
+# The cases an error names (its context: upgrade of revision "c00012").
 sub cases_named
 {
 	my ($err) = @_;
 	my %ids = map { $case{$_}{id} => $_ } keys %case;
-	my @n;
-	while ($err =~ /(?:upgrade|downgrade)(?: SQL)? of revision "([a-z0-9_]+)"/g)
+	my %n;
+	while ($err =~ /revision "([a-z0-9_]+)"/g)
 	{
-		push @n, $ids{$1} if defined $ids{$1};
+		$n{ $ids{$1} } = 1 if defined $ids{$1};
 	}
-	return @n;
+	return sort { $a <=> $b } keys %n;
 }
 
+# A failure, with what it is about and the cases to reproduce it (the ones
+# the errors name, else the first of the run's).
 sub fuzz_fail
 {
-	my ($what, @details) = @_;
+	my ($what, $errors, $ns, @details) = @_;
+	my @cases = cases_named($errors);
+	@cases = @$ns unless @cases;
+	splice(@cases, 3) if @cases > 3;
 	$failures++;
 	fail($what);
-	diag($_) for @details;
+	diag($_) for (@details, map { case_hex($_) } @cases);
 	return;
 }
 
@@ -1083,8 +1121,7 @@ sub fuzz_run
 	my ($hex, $gen_err) = $sess{$FS}->query("SELECT encode(convert_to($call, 'UTF8'), 'hex')");
 	if ($gen_err =~ /ERROR/)
 	{
-		fuzz_fail("$label: the preview writes a script", $gen_err,
-			map { case_hex($_) } (cases_named($gen_err) ? cases_named($gen_err) : @$ns));
+		fuzz_fail("$label: the preview writes a script", $gen_err, $ns, $gen_err);
 		return;
 	}
 	my $text = pack('H*', $hex);
@@ -1111,15 +1148,15 @@ sub fuzz_run
 	  if $perr eq '' && @steps != @$ns;
 	if ($perr ne '' || $raw ne '' || @bad)
 	{
-		fuzz_fail("$label: psql reads the script as written",
-			"parse: $perr", "raw control bytes: $raw", map { case_hex($_) } @bad);
+		fuzz_fail("$label: psql reads the script as written", '', @bad ? \@bad : $ns,
+			"parse: $perr", "raw control bytes: $raw");
 	}
 
 	my $t0 = time();
 	my ($rc, $out, $err) = apply_script($FS, $file);
 	$stats{psql_time} += time() - $t0;
 	my $stray = stray_files();
-	fuzz_fail("$label: psql wrote no file", "files: $stray", map { case_hex($_) } @$ns)
+	fuzz_fail("$label: psql wrote no file", $err, $ns, "files: $stray", "psql's stderr: $err")
 	  if $stray ne '';
 	# in a transaction block, as the script runs (some errors say whether
 	# they happened in one)
@@ -1131,13 +1168,12 @@ sub fuzz_run
 		fuzz_fail(
 			"$label: the script (status $rc, SQLSTATE '$ss') and the online call (SQLSTATE '$so') "
 			  . ($expect_fail ? 'fail alike' : 'succeed'),
-			"script stderr: $err", "online stderr: $oerr",
-			map { case_hex($_) } (cases_named("$err $oerr") ? cases_named("$err $oerr") : @$ns));
+			"$err $oerr", $ns, "script stderr: $err", "online stderr: $oerr");
 	}
 	elsif ($expect_fail && (error_of($err) ne error_of($oerr) || $so eq 'XX000'))
 	{
-		fuzz_fail("$label: the same error, with a specific SQLSTATE",
-			'script: ' . error_of($err), 'online: ' . error_of($oerr), map { case_hex($_) } @$ns);
+		fuzz_fail("$label: the same error, with a specific SQLSTATE", "$err $oerr", $ns,
+			'script: ' . error_of($err), 'online: ' . error_of($oerr));
 	}
 
 	my ($sstate, $ostate) = (fuzz_state($FS), fuzz_state($FO));
@@ -1146,14 +1182,15 @@ sub fuzz_run
 	$head = $ostate =~ /^version: ([a-z0-9_]+)$/m ? $1 : undef;
 	if ($sstate ne $ostate)
 	{
-		fuzz_fail("$label: the same version, log and rows in both databases",
-			"script:\n$sstate", "online:\n$ostate",
-			map { case_hex($_) } grep { defined } (differing_cases(), @$ns)[0 .. 2]);
+		my @diff = differing_cases();
+		fuzz_fail("$label: the same version, log and rows in both databases", '',
+			@diff ? \@diff : $ns, "script:\n$sstate", "online:\n$ostate",
+			'rows differ for cases: ' . join(' ', @diff));
 	}
 	elsif ($expect_fail && $sstate ne $before)
 	{
-		fuzz_fail("$label: a failed call changes nothing", "before:\n$before", "after:\n$sstate",
-			map { case_hex($_) } @$ns);
+		fuzz_fail("$label: a failed call changes nothing", '', $ns,
+			"before:\n$before", "after:\n$sstate");
 	}
 	return;
 }
