@@ -24,8 +24,13 @@
 #  (d) terminal control sequences in a comment, and fake markers of the
 #      script inside the SQL: the script holds no raw control byte but LF
 #      (TAB, CR LF where the SQL has them), and each step's SQL, read as
-#      psql reads a dollar quote, is the revision's SQL, whole.
-# and a script written in another client encoding (LATIN1).
+#      psql reads a dollar quote, is the revision's SQL, whole;
+#  a script written in another client encoding (LATIN1);
+#  (e) a checksum written into schemaver.revision by hand.
+# Two TODO tests record what this test found and is not fixed yet: the
+# script pastes a stored checksum as it is ((e): psql runs a line of it),
+# and the NOTICE of each step shows the message's control characters raw
+# ((d)).  Remove the TODO blocks when they are fixed.
 #
 # Part 2, a differential fuzz test: hostile revision texts (every kind of
 # quote, continuations, backslashes and psql meta-commands, colons and
@@ -1215,12 +1220,16 @@ sub flush_valid
 	$stats{batches}++;
 	fuzz_run("schemaver_upgrade_sql('$last')", "cases $ns[0]..$ns[-1] up", \@ns, 0);
 
-	# every third batch goes down again; the next one then starts where
-	# this one started, on a branch of its own
+	# every third batch goes down again (to a target, or by a number of
+	# steps); the next one then starts where this one started, on a branch
+	# of its own
 	if ($stats{batches} % 3 == 1 && ($head // '') eq $last)
 	{
 		$stats{downgrades}++;
-		fuzz_run("schemaver_downgrade_sql('" . ($start // 'base') . "')",
+		fuzz_run(
+			$stats{downgrades} % 2
+			? "schemaver_downgrade_sql('" . ($start // 'base') . "')"
+			: 'schemaver_downgrade_sql(' . scalar(@ns) . ')',
 			"cases $ns[0]..$ns[-1] down", \@ns, 0);
 	}
 	return;
