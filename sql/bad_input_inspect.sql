@@ -75,7 +75,7 @@ INSERT INTO bi_damage VALUES
   (11, 'bi3', $$UPDATE schemaver.revision SET branch_labels = '{bil}' WHERE revision = 'bi2'$$),
   (12, 'bi3', $$UPDATE schemaver.revision SET branch_labels = '{{bil,x},{y,z}}' WHERE revision = 'bi3'$$),
   (13, 'bi1', $$INSERT INTO schemaver.version VALUES ('bi1')$$),
-  (14, 'bi2', $$INSERT INTO schemaver.revision (revision, upgrade_sql, checksum) VALUES ('bi_dep', '', 'x');
+  (14, 'bi2', $$INSERT INTO schemaver.revision (revision, upgrade_sql, checksum) VALUES ('bi_dep', '', repeat('0', 64));
                 UPDATE schemaver.revision SET depends_on = '{bi_dep}' WHERE revision = 'bi2'$$),
   (15, 'bi2', $$UPDATE schemaver.revision SET message = 'edited', upgrade_sql = 'DROP TABLE nothing' WHERE revision = 'bi2'$$),
   (16, 'bi2', $$UPDATE schemaver.revision SET checksum = '' WHERE revision = 'bi2'$$),

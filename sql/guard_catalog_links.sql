@@ -141,7 +141,7 @@ CREATE TABLE gl_fake_version () INHERITS (schemaver.version);
 INSERT INTO gl_fake_version VALUES ('gl_ok');
 CREATE TABLE gl_fake_revision () INHERITS (schemaver.revision);
 INSERT INTO gl_fake_revision (revision, upgrade_sql, checksum)
-    VALUES ('gl_zz_fake', 'CREATE TABLE gl_fake_ran (id int)', 'x');
+    VALUES ('gl_zz_fake', 'CREATE TABLE gl_fake_ran (id int)', repeat('0', 64));
 SELECT count(*) AS rows_seen_without_only FROM schemaver.version;
 SELECT * FROM schemaver_current();
 SELECT count(*) AS fake_in_history FROM schemaver_history() WHERE revision = 'gl_zz_fake';

@@ -39,7 +39,7 @@ SELECT pg_temp.sqlstate_of($$SELECT schemaver_add_revision('dup', NULL, 'SELECT 
 -- The catalog refuses a longer array written by hand (23514), whichever
 -- column it is in.
 SELECT pg_temp.sqlstate_of($$INSERT INTO schemaver.revision (revision, down_revision, upgrade_sql, checksum)
-    SELECT 'hand', array_agg('b' || i), '', 'x' FROM generate_series(1, 1001) i$$);
+    SELECT 'hand', array_agg('b' || i), '', repeat('0', 64) FROM generate_series(1, 1001) i$$);
 SELECT pg_temp.sqlstate_of($$UPDATE schemaver.revision SET depends_on = (SELECT array_agg('b' || i) FROM generate_series(1, 1001) i) WHERE revision = 'merge_1000'$$);
 SELECT pg_temp.sqlstate_of($$UPDATE schemaver.revision SET branch_labels = (SELECT array_agg('q' || i) FROM generate_series(1, 1001) i) WHERE revision = 'merge_1000'$$);
 

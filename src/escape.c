@@ -34,8 +34,9 @@
  *
  * C0 controls and DEL always count; so do C1 controls (U+0080..U+009F),
  * which some terminals take as escape sequences, and, in UTF-8 databases,
- * the characters that reorder or hide text: U+200B..U+200F,
- * U+202A..U+202E, U+2060..U+2064, U+2066..U+2069 and U+FEFF.
+ * the characters that reorder, hide or break text: U+200B..U+200F,
+ * U+2028 and U+2029 (line and paragraph separators), U+202A..U+202E,
+ * U+2060..U+2064, U+2066..U+2069 and U+FEFF.
  */
 int
 sv_invisible_length(const char *s, bool newlines)
@@ -58,7 +59,7 @@ sv_invisible_length(const char *s, bool newlines)
 	{
 		unsigned char d = (unsigned char) s[2];
 
-		if ((d >= 0x8b && d <= 0x8f) || (d >= 0xaa && d <= 0xae))
+		if ((d >= 0x8b && d <= 0x8f) || (d >= 0xa8 && d <= 0xae))
 			return 3;
 	}
 	if (c == 0xe2 && (unsigned char) s[1] == 0x81)

@@ -14,9 +14,10 @@
 
 /*
  * At most 1000 parents, dependencies or branch labels per revision (the
- * limit schemaver_add_revision enforces, SV_MAX_IDS): a 1.0 catalog with a
- * longer array (not one schemaver itself wrote) makes the update fail here,
- * with the name of the constraint.
+ * limit schemaver_add_revision enforces, SV_MAX_IDS), and a checksum of 64
+ * hex digits, the only form schemaver writes (preview scripts write it
+ * where psql reads it): a 1.0 catalog with a row that schemaver did not
+ * write so makes the update fail here, with the name of the constraint.
  */
 ALTER TABLE schemaver.revision
     DROP CONSTRAINT revision_down_revision_valid,
@@ -48,7 +49,9 @@ ALTER TABLE schemaver.revision
              OR pg_catalog.array_to_string(branch_labels, ',') OPERATOR(pg_catalog.~)
                 '^[A-Za-z0-9_]{1,63}(,[A-Za-z0-9_]{1,63})*$')
         AND NOT pg_catalog.lower(pg_catalog.array_to_string(branch_labels, ',')) OPERATOR(pg_catalog.~)
-            '(^|,)(head|heads|base)(,|$)');
+            '(^|,)(head|heads|base)(,|$)'),
+    ADD CONSTRAINT revision_checksum_format
+        CHECK (checksum OPERATOR(pg_catalog.~) '^[0-9a-f]{64}$');
 
 /*
  * Plan fingerprints: the online calls run only the plan that was reviewed.

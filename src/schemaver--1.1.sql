@@ -28,7 +28,9 @@ CREATE TABLE schemaver.revision (
     message       text,
     upgrade_sql   text        NOT NULL,
     downgrade_sql text,
-    checksum      text        NOT NULL,
+    checksum      text        NOT NULL
+        CONSTRAINT revision_checksum_format
+        CHECK (checksum OPERATOR(pg_catalog.~) '^[0-9a-f]{64}$'),
     registered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     registered_by name        NOT NULL DEFAULT CURRENT_USER,
     CONSTRAINT revision_down_revision_valid CHECK (

@@ -153,6 +153,21 @@ make_script(const char *call, const char *kind, const char *target,
 	fingerprint = plan_fingerprint(graph, plan, direction);
 	if (plan->nsteps > 0)
 		texts = catalog_fetch_steps(graph, plan, 0, plan->nsteps);
+
+	/*
+	 * A checksum goes into the script where psql reads it (a literal, the
+	 * dollar tag): it must be what schemaver writes, 64 hex digits, not what
+	 * a row edited by hand or restored from a crafted dump holds.
+	 */
+	for (int i = 0; i < plan->nsteps; i++)
+		if (strlen(texts[i].checksum) != 64 ||
+			strspn(texts[i].checksum, "0123456789abcdef") != 64)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("revision \"%s\" has a damaged checksum",
+							graph->revs[plan->steps[i].rev].id),
+					 errdetail("Its stored checksum is not 64 hexadecimal digits, so its row was changed outside schemaver_add_revision; no script is written."),
+					 errhint("SELECT * FROM schemaver_verify(); lists the damaged rows. Register the revision again to repair it.")));
 	from = describe_heads(graph, graph->current, graph->ncurrent);
 
 	/*
@@ -355,8 +370,9 @@ append_step(StringInfo buf, SvGraph *graph, SvPlan *plan, int i,
 							run_step_arrow(graph, step)));
 	if (text->message)
 		append_comment(buf, "--   ", "--   ", text->message);
-	appendStringInfo(buf, "--   revision %s, content checksum %s\n",
-					 r->id, text->checksum);
+	append_comment(buf, "--   ", "--   ",
+				   psprintf("revision %s, content checksum %s", r->id,
+							text->checksum));
 
 	{
 		bool		escaped = sv_has_invisible(text->sql);
