@@ -59,6 +59,7 @@ _PG_init(void)
 {
 	guard_install();
 	catalog_init();
+	lint_init();
 }
 
 /*
@@ -178,6 +179,8 @@ move(FunctionCallInfo fcinfo, const char *target, SvDirection direction,
 		catalog_store_heads(graph);
 	dest = target_resolve(graph, target);
 	plan = plan_make(graph, dest, direction);
+	if (direction == SV_DIR_UPGRADE)
+		lint_check_plan(graph, plan);
 	run_plan(graph, plan, direction, false, rsinfo->setResult, rsinfo->setDesc);
 	SPI_finish();
 	return (Datum) 0;
@@ -337,6 +340,8 @@ move_stepwise(FunctionCallInfo fcinfo, const char *target,
 				catalog_store_heads(graph);
 			dest = target_resolve(graph, target);
 			plan = plan_make(graph, dest, direction);
+			if (direction == SV_DIR_UPGRADE)
+				lint_check_plan(graph, plan);
 			run_plan(graph, plan, direction, true, NULL, NULL);
 		}
 	}

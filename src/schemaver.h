@@ -11,7 +11,13 @@
  * schemaver_add_revision, inspect.c the read-only functions, script.c the
  * preview scripts and guard.c the hooks that keep revision SQL away from the
  * extension itself.  fastpath.c answers "nothing to do" for an upgrade to
- * head without loading the graph, when it can.
+ * head without loading the graph, when it can.  lint.c owns
+ * schemaver_lint() and the lint check an upgrade makes before it runs
+ * anything (the schemaver.lint settings, directives, reports);
+ * lint_rules.c the rules, one walk over each statement's raw parse tree;
+ * lint_catalog.c what the rules ask the live catalog (names as the
+ * revision sees them, table sizes, dependents); lint.h is their private
+ * header.
  *
  * src/schemaver.h
  *
@@ -309,6 +315,10 @@ extern char *sv_text_arg(FunctionCallInfo fcinfo, int argno,
 extern bool fastpath_nothing_to_do(const char *target, SvDirection direction,
 								   bool *store_heads);
 extern void fastpath_check(SvGraph *graph, List **problems);
+
+/* lint.c */
+extern void lint_init(void);
+extern void lint_check_plan(SvGraph *graph, SvPlan *plan);
 
 /* guard.c */
 extern void guard_install(void);
