@@ -129,16 +129,30 @@ typedef struct LintRel
 	char		relkind;
 } LintRel;
 
+/* A function whose body is text, for the rules about renames and drops */
+typedef struct LintFunction
+{
+	Oid			oid;
+	char	   *name;			/* regprocedure text */
+	char	   *body;			/* prosrc, lower-cased */
+	int			ntriggers;
+	Oid		   *trigger_rels;	/* tables it is a trigger function of */
+} LintFunction;
+
 /*
  * Per-call state, shared by every revision one call lints: the thresholds,
- * read once, and the cache of facts (relid and recursion -> LintFacts).
+ * read once, the cache of facts (relid and recursion -> LintFacts), and the
+ * functions whose body is text, read once when a rule first needs them.
  */
 typedef struct LintContext
 {
 	double		threshold_rows; /* < 0: not a criterion */
 	int64		threshold_bytes;	/* < 0: not a criterion */
 	HTAB	   *facts;
-	MemoryContext cxt;			/* holds the facts; lives for the call */
+	bool		functions_read;
+	int			nfunctions;
+	LintFunction *functions;
+	MemoryContext cxt;			/* holds the caches; lives for the call */
 } LintContext;
 
 /* A column an earlier statement of the revision added */

@@ -47,6 +47,7 @@
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_attribute.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
@@ -62,8 +63,10 @@
 #include "parser/parse_node.h"
 #include "parser/parse_type.h"
 #include "storage/lmgr.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/formatting.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -106,7 +109,7 @@ typedef struct FactsEntry
 typedef enum LintQuery
 {
 	LQ_DEPENDENTS,
-	LQ_TEXT_USERS,
+	LQ_TEXT_FUNCTIONS,
 	LQ_CHECKS,
 	LQ_COUNT
 } LintQuery;
@@ -150,20 +153,16 @@ static const struct
 	},
 
 	/*
-	 * Functions whose body is text (every language but C and internal, and
-	 * no SQL-standard body, which pg_depend tracks), outside the system's
-	 * and the sessions' temporary schemas, that mention $1, and,
-	 * when $2 is given, also mentions $2 or is the function of a trigger on
-	 * table $3.  A coarse filter: lint_text_users() checks that each
-	 * mention is a whole word.  The texts come back lower-cased, with the
-	 * words, so that the check compares like with like.
+	 * The functions whose body is text: every language but C and internal,
+	 * no SQL-standard body (pg_depend tracks those), outside the system's
+	 * and the sessions' temporary schemas; with the body lower-cased and
+	 * the tables each is a trigger function of.  Read once per call.
 	 */
-	[LQ_TEXT_USERS] = {
-		"SELECT CAST(CAST(p.oid AS pg_catalog.regprocedure) AS pg_catalog.text),"
-		"  pg_catalog.lower(p.prosrc), pg_catalog.lower($1), pg_catalog.lower($2),"
-		"  p.oid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT t.tgfoid"
-		"   FROM ONLY pg_catalog.pg_trigger t WHERE t.tgrelid OPERATOR(pg_catalog.=) $3)),"
-		"  p.oid"
+	[LQ_TEXT_FUNCTIONS] = {
+		"SELECT p.oid, CAST(CAST(p.oid AS pg_catalog.regprocedure) AS pg_catalog.text),"
+		"  pg_catalog.lower(p.prosrc),"
+		"  ARRAY(SELECT DISTINCT t.tgrelid FROM ONLY pg_catalog.pg_trigger t"
+		"   WHERE t.tgfoid OPERATOR(pg_catalog.=) p.oid)"
 		" FROM ONLY pg_catalog.pg_proc p"
 		" JOIN ONLY pg_catalog.pg_language l ON l.oid OPERATOR(pg_catalog.=) p.prolang"
 		" JOIN ONLY pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace"
@@ -171,13 +170,8 @@ static const struct
 		"  AND n.nspname OPERATOR(pg_catalog.<>) ALL (ARRAY['pg_catalog', 'information_schema'])"
 		"  AND n.nspname OPERATOR(pg_catalog.!~) '^pg_(toast_)?temp_'"
 		"  AND p.prosqlbody IS NULL"
-		"  AND pg_catalog.strpos(pg_catalog.lower(p.prosrc), pg_catalog.lower($1)) OPERATOR(pg_catalog.>) 0"
-		"  AND ($2 IS NULL"
-		"   OR pg_catalog.strpos(pg_catalog.lower(p.prosrc), pg_catalog.lower($2)) OPERATOR(pg_catalog.>) 0"
-		"   OR p.oid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT t.tgfoid"
-		"    FROM ONLY pg_catalog.pg_trigger t WHERE t.tgrelid OPERATOR(pg_catalog.=) $3)))"
-		" ORDER BY 1",
-		3, {TEXTOID, TEXTOID, OIDOID}
+		" ORDER BY 2",
+		0, {InvalidOid}
 	},
 
 	/* The check constraints of a table, for SET NOT NULL */
@@ -1126,69 +1120,107 @@ mentions_word(const char *text, const char *word)
 }
 
 /*
+ * Read the functions whose body is text into the call's cache (once).
+ */
+static void
+read_text_functions(LintContext *ctx)
+{
+	MemoryContext old;
+	int			rc;
+
+	if (ctx->functions_read)
+		return;
+	rc = SPI_execute_plan(lint_plan(LQ_TEXT_FUNCTIONS), NULL, NULL, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	old = MemoryContextSwitchTo(ctx->cxt);
+	ctx->functions = palloc0(sizeof(LintFunction) * Max(SPI_processed, 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	row = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		LintFunction *f = &ctx->functions[ctx->nfunctions];
+		bool		isnull;
+		Datum		rels;
+		Datum	   *elems;
+		int			nelems;
+
+		f->oid = DatumGetObjectId(SPI_getbinval(row, desc, 1, &isnull));
+		f->name = SPI_getvalue(row, desc, 2);
+		f->body = SPI_getvalue(row, desc, 3);
+		rels = SPI_getbinval(row, desc, 4, &isnull);
+		if (f->name == NULL || f->body == NULL)
+			continue;
+		if (!isnull)
+		{
+			deconstruct_array(DatumGetArrayTypeP(rels), OIDOID, sizeof(Oid),
+							  true, TYPALIGN_INT, &elems, NULL, &nelems);
+			f->trigger_rels = palloc(sizeof(Oid) * Max(nelems, 1));
+			for (int j = 0; j < nelems; j++)
+				f->trigger_rels[j] = DatumGetObjectId(elems[j]);
+			f->ntriggers = nelems;
+		}
+		ctx->nfunctions++;
+	}
+	ctx->functions_read = true;
+	MemoryContextSwitchTo(old);
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
  * lint_text_users
  *		Functions whose body is text and names the table (column NULL), or
  *		the column and either the table or, for a trigger function of the
  *		table, nothing more: they do not follow a rename and break when the
  *		table or column goes.  A conservative textual check, case-insensitive
- *		on whole words: it misses names built at run time (format('%I'),
- *		concatenation) and may list a function that uses the same word for
- *		something else (another table's column, a comment).  Functions the
- *		revision drops before the statement are left out.  NULL when none.
+ *		(lower(), as SQL's) on whole words: it misses names built at run
+ *		time (format('%I'), concatenation) and may list a function that uses
+ *		the same word for something else (another table's column, a
+ *		comment).  Functions the revision drops before the statement are
+ *		left out.  NULL when none.
  */
 char *
 lint_text_users(LintRevision *rev, Oid relid, const char *table,
 				const char *column)
 {
-	Datum		args[3];
-	char		nulls[3] = {' ', ' ', ' '};
-	int			rc;
+	LintContext *ctx = rev->ctx;
+	const char *first = column ? column : table;
+	char	   *w1;
+	char	   *w2 = NULL;
 	StringInfoData buf;
 	int			found = 0;
-	const char *first = column ? column : table;
 
-	args[0] = CStringGetTextDatum(first);
+	read_text_functions(ctx);
+	if (ctx->nfunctions == 0)
+		return NULL;
+	w1 = str_tolower(first, strlen(first), DEFAULT_COLLATION_OID);
 	if (column)
-		args[1] = CStringGetTextDatum(table);
-	else
-		nulls[1] = 'n';
-	args[2] = ObjectIdGetDatum(relid);
-	rc = SPI_execute_plan(lint_plan(LQ_TEXT_USERS), args, nulls, false, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+		w2 = str_tolower(table, strlen(table), DEFAULT_COLLATION_OID);
 
 	initStringInfo(&buf);
-	for (uint64 i = 0; i < SPI_processed; i++)
+	for (int i = 0; i < ctx->nfunctions; i++)
 	{
-		HeapTuple	row = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		char	   *body = SPI_getvalue(row, desc, 2);
-		char	   *w1 = SPI_getvalue(row, desc, 3);
-		char	   *w2 = SPI_getvalue(row, desc, 4);
-		bool		isnull;
-		bool		is_trigger = DatumGetBool(SPI_getbinval(row, desc, 5,
-															&isnull));
+		LintFunction *f = &ctx->functions[i];
+		bool		is_trigger = false;
 
-		Oid			funcid = DatumGetObjectId(SPI_getbinval(row, desc, 6,
-															&isnull));
-
+		CHECK_FOR_INTERRUPTS();
 		/* dropped earlier in the revision: it breaks nothing */
-		if (list_member_oid(rev->dropped_functions, funcid))
+		if (list_member_oid(rev->dropped_functions, f->oid))
 			continue;
-		if (body == NULL || w1 == NULL || !mentions_word(body, w1))
+		if (!mentions_word(f->body, w1))
 			continue;
-		if (w2 != NULL && !is_trigger && !mentions_word(body, w2))
+		for (int j = 0; j < f->ntriggers; j++)
+			is_trigger = is_trigger || f->trigger_rels[j] == relid;
+		if (w2 != NULL && !is_trigger && !mentions_word(f->body, w2))
 			continue;
 		if (found == 5)
 		{
 			appendStringInfoString(&buf, " and more");
 			break;
 		}
-		appendStringInfo(&buf, "%s%s", found > 0 ? ", " : "",
-						 SPI_getvalue(row, desc, 1));
+		appendStringInfo(&buf, "%s%s", found > 0 ? ", " : "", f->name);
 		found++;
 	}
-	SPI_freetuptable(SPI_tuptable);
 	return found > 0 ? buf.data : NULL;
 }
 

@@ -164,6 +164,20 @@ def main(raw, meta_path, out):
                      "<= 64 MB" if big >= 100000 else "(64 MB at 100,000)",
                      verdict(anon, anon is not None and anon / 1024 <= 64) if big >= 100000 else "n/a"))
 
+    # lint
+    lint_n = int(meta.get("lint_n", "0") or 0)
+    if "lint" in meta.get("only", "").split() and lint_n:
+        found = med("lint.findings")
+        for key, label in (("lint.first_ms", "first call in a new session"),
+                           ("lint.repeat_ms", "repeated call")):
+            v = med(key)
+            per = v / lint_n if v is not None else None
+            rows.append(("Lint of %d revisions (11 statements each, on live tables), server side, %s, per revision"
+                         % (lint_n, label),
+                         "whole call %s; %s findings" % (ms(v), "%.0f" % found if found is not None else "-"),
+                         ms(per) if per is not None else state(key), ms(per), "<= 10 ms",
+                         verdict(per, per is not None and per <= 10)))
+
     lines = []
     lines.append("# schemaver benchmark results")
     lines.append("")
