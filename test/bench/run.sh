@@ -531,6 +531,7 @@ run_lint() {
         explain_times "$db" "$OUT/lint.sql" lint.first_ms lint.repeat_ms
     done
     record lint.findings "$(sql "$db" "SELECT count(*) FROM schemaver_lint()")"
+    record load1 "$(cut -d' ' -f1 /proc/loadavg)"
     dropdb_ "$db"
 }
 
