@@ -153,6 +153,10 @@ ALTER TABLE lt_big ADD COLUMN w int DEFAULT 1 OPERATOR(lt_none.===) 2;
 ALTER TABLE lt_big ADD COLUMN w2 int DEFAULT 1 OPERATOR(pg_catalog.+) 2
 $$);
 
+-- control characters in names (quoted identifiers hold anything) reach no
+-- terminal: the message writes them as \xNN
+SELECT stmt, rule, message FROM pg_temp.lint(E'ALTER TABLE lt_big ADD COLUMN "x\x1b[31mred\nWARNING:  fake" uuid DEFAULT gen_random_uuid()');
+
 -- Linting changed nothing.
 SELECT relname FROM pg_class WHERE relname LIKE 'lt\_%' AND relkind IN ('r', 'v') ORDER BY 1;
 SELECT enum_range(NULL::lt_mood);

@@ -160,6 +160,29 @@ lint_init(void)
 }
 
 /*
+ * lint_printable
+ *		A copy of a text for a message, with every control character written
+ *		as \xNN: names taken from revision SQL or from the catalog ("..."
+ *		identifiers may hold anything) must not reach a terminal as escape
+ *		sequences or make a line look like another message.
+ */
+char *
+lint_printable(const char *text)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (const unsigned char *p = (const unsigned char *) text; *p; p++)
+	{
+		if (*p < 0x20 || *p == 0x7f)
+			appendStringInfo(&buf, "\\x%02x", *p);
+		else
+			appendStringInfoChar(&buf, (char) *p);
+	}
+	return buf.data;
+}
+
+/*
  * lint_silenced
  *		Whether a directive silences this rule where the revision is.
  */
@@ -207,7 +230,7 @@ make_finding_va(LintRevision *rev, LintRuleId rule, LintSeverity severity,
 	f->seq = rev->nmade++;
 	f->rule = rule;
 	f->severity = severity;
-	f->message = buf.data;
+	f->message = lint_printable(buf.data);
 	f->facts = facts;
 	return f;
 }

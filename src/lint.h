@@ -209,6 +209,7 @@ extern LintFinding *lint_make_finding(LintRevision *rev, LintRuleId rule,
 									  LintSeverity severity, LintFacts *facts,
 									  const char *fmt,...) pg_attribute_printf(5, 6);
 extern bool lint_silenced(LintRevision *rev, LintRuleId rule);
+extern char *lint_printable(const char *text);
 
 /* lint_rules.c */
 extern void lint_statement(LintRevision *rev, Node *stmt);

@@ -524,7 +524,7 @@ lint_facts(LintContext *ctx, Oid relid, bool recurse)
 	f.relid = relid;
 	f.recurse = recurse;
 	f.relkind = get_rel_relkind(relid);
-	f.name = lint_qualified_relname(relid);
+	f.name = lint_printable(lint_qualified_relname(relid));
 
 	rels = list_make1_oid(relid);
 	foreach(lc, rels)
