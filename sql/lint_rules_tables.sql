@@ -157,6 +157,18 @@ $$);
 -- terminal: the message writes them as \xNN
 SELECT stmt, rule, message FROM pg_temp.lint(E'ALTER TABLE lt_big ADD COLUMN "x\x1b[31mred\nWARNING:  fake" uuid DEFAULT gen_random_uuid()');
 
+-- With an empty search_path every query of the lint still finds its
+-- objects (they are all schema-qualified), and so do the revision's own
+-- qualified names.
+SET search_path = '';
+SELECT stmt, rule FROM pg_temp.lint($$
+ALTER TABLE public.lt_big ALTER COLUMN a SET NOT NULL;
+ALTER TABLE public.lt_big ALTER COLUMN a TYPE bigint;
+ALTER TABLE public.lt_lonely RENAME TO lt_alone;
+DROP TABLE public.lt_small
+$$);
+RESET search_path;
+
 -- Linting changed nothing.
 SELECT relname FROM pg_class WHERE relname LIKE 'lt\_%' AND relkind IN ('r', 'v') ORDER BY 1;
 SELECT enum_range(NULL::lt_mood);

@@ -145,8 +145,8 @@ static const struct
 		"   AND d.refobjid OPERATOR(pg_catalog.=) $1"
 		"   AND ($2 OPERATOR(pg_catalog.=) 0 OR d.refobjsubid OPERATOR(pg_catalog.=) $2)"
 		"   AND d.deptype OPERATOR(pg_catalog.=) 'n'"
-		"   AND r.ev_class IS DISTINCT FROM $1"
-		"   AND c.conrelid IS DISTINCT FROM $1"
+		"   AND (r.ev_class IS NULL OR r.ev_class OPERATOR(pg_catalog.<>) $1)"
+		"   AND (c.conrelid IS NULL OR c.conrelid OPERATOR(pg_catalog.<>) $1)"
 		"   AND ($3 OR c.oid IS NULL)) o"
 		" ORDER BY 1",
 		3, {OIDOID, INT4OID, BOOLOID}
