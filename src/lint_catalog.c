@@ -735,15 +735,19 @@ lint_volatile_culprit(Node *raw_expr)
 /*
  * lint_type_is
  *		Whether a type name of the revision means this type (no typmod is
- *		computed, so nothing can fail on a malformed one).
+ *		computed, and a malformed name is no type, so nothing fails).
  */
 bool
 lint_type_is(TypeName *tn, Oid typid)
 {
 	Type		tup;
 	bool		result;
+	char	   *schema;
+	char	   *name;
 
-	if (tn == NULL || tn->arrayBounds != NIL || tn->pct_type)
+	/* a malformed name would make LookupTypeName raise an error */
+	if (tn == NULL || tn->arrayBounds != NIL || tn->pct_type ||
+		!split_name(tn->names, &schema, &name))
 		return false;
 	tup = LookupTypeName(NULL, tn, NULL, true);
 	if (tup == NULL)
