@@ -421,7 +421,12 @@ lint_one(LintContext *ctx, const char *revision, const char *sql,
 	rev.ctx = ctx;
 	rev.revision = revision;
 	rev.sql = sql;
-	/* non-transactional revisions are not in the catalog yet */
+	/*
+	 * Non-transactional revisions (transactional => false) are not in the
+	 * catalog yet: when they are, the fetch query reads the flag and this
+	 * takes it.  The rules already honour it (non-transactional-statement,
+	 * validate-constraint-same-revision, backfill-with-ddl).
+	 */
 	rev.transactional = true;
 	rev.no_downgrade = no_downgrade;
 

@@ -1030,7 +1030,8 @@ lint_validate(LintRevision *rev, LintRel *rel, bool recurse, const char *name)
 		return;
 	}
 	c->validated = true;
-	if (!c->added_not_valid)
+	/* in a non-transactional revision the ADD's lock is gone by now */
+	if (!c->added_not_valid || !rev->transactional)
 		return;
 	facts = lint_facts(rev->ctx, rel->relid, recurse);
 	if (facts->big)
@@ -1339,7 +1340,11 @@ finding_cmp(const ListCell *a, const ListCell *b)
 void
 lint_finish_revision(LintRevision *rev)
 {
-	if (rev->ddl_on_existing)
+	/*
+	 * In a non-transactional revision each statement commits on its own:
+	 * a data change holds no other statement's lock.
+	 */
+	if (rev->ddl_on_existing && rev->transactional)
 		rev->findings = list_concat(rev->findings, rev->backfills);
 	rev->backfills = NIL;
 	if (rev->no_downgrade)
