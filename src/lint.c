@@ -467,7 +467,7 @@ lint_one(LintContext *ctx, const char *revision, const char *sql,
 			if (parsed)
 				ereport(WARNING,
 						(errmsg("could not lint revision \"%s\": %s",
-								revision, edata->message),
+								revision, lint_printable(edata->message)),
 						 errdetail("The upgrade goes on without the findings of this revision.")));
 			FreeErrorData(edata);
 		}
@@ -888,12 +888,16 @@ lint_check_plan(SvGraph *graph, SvPlan *plan)
 
 	if (lint_mode == LINT_MODE_OFF || plan->nsteps == 0)
 		return;
+	/* the graph outlives the lint: the caller runs the plan with it next */
 	ids = palloc(sizeof(char *) * plan->nsteps);
 	for (int i = 0; i < plan->nsteps; i++)
 		if (plan->steps[i].op == SV_OP_UPGRADE)
-			ids[n++] = pstrdup(graph->revs[plan->steps[i].rev].id);
+			ids[n++] = (char *) graph->revs[plan->steps[i].rev].id;
 	if (n == 0)
+	{
+		pfree(ids);
 		return;
+	}
 
 	memset(&sink, 0, sizeof(sink));
 	sink.checking = true;
@@ -901,6 +905,8 @@ lint_check_plan(SvGraph *graph, SvPlan *plan)
 	ctx = lint_context_create();
 	lint_ids(ctx, ids, n, &sink);
 	MemoryContextDelete(ctx->cxt);
+	pfree(ctx);
+	pfree(ids);
 
 	f = sink.first_error;
 	if (f == NULL)
