@@ -21,10 +21,10 @@
  * statement (between the previous statement's semicolon and the
  * statement's first word) that reads
  *		-- schemaver:lint-ignore rule-a, rule-b -- optional reason
- * silences those rules for that statement and no other.  The grammar
- * starts each statement right after the previous semicolon, so that gap
- * holds nothing but blanks and comments: it is scanned for "--" and
- * nested block comments only.  A revision-level rule (missing-downgrade)
+ * silences those rules for that statement and no other.  The parser gives
+ * each statement's extent, and between the end of one and the start of the
+ * next there is nothing but blanks, comments and semicolons: that gap is
+ * scanned for "--" and nested block comments only.  A revision-level rule (missing-downgrade)
  * may be named in any such gap.  An unknown rule name, a directive that
  * is not on a line of its own, or one after the last statement is itself
  * a finding (lint-directive), so that a typo never silences nothing
@@ -515,11 +515,13 @@ lint_revision(LintRevision *rev, volatile bool *parsed)
 		rev->statement++;
 		ectx.statement = rev->statement;
 		rev->ignore_statement = 0;
-		(void) scan_gap(rev, raw->stmt_location, false);
+		/* the gap from the end of the previous statement to this one */
+		(void) scan_gap(rev, end, false);
 		if (IsA(raw->stmt, VariableSetStmt))
 			apply_search_path((VariableSetStmt *) raw->stmt);
 		else
 			lint_statement(rev, raw->stmt);
+		/* the end of this statement: its ';', or the end of the text */
 		end = raw->stmt_len > 0 ? raw->stmt_location + raw->stmt_len
 			: (int) strlen(rev->sql);
 	}
@@ -535,9 +537,10 @@ lint_revision(LintRevision *rev, volatile bool *parsed)
 }
 
 /*
- * Scan the gap of blanks and comments that starts at pos (before a
- * statement, or after the last one when trailing: then semicolons too),
- * reading the directives of its "--" comments.  Returns where it ends.
+ * Scan the gap of blanks, comments and semicolons that starts at pos (the
+ * end of the previous statement, or the start of the text) and ends at the
+ * next statement's first word (or the end of the text: trailing), reading
+ * the directives of its "--" comments.  Returns where it ends.
  */
 static int
 scan_gap(LintRevision *rev, int pos, bool trailing)
@@ -549,7 +552,7 @@ scan_gap(LintRevision *rev, int pos, bool trailing)
 	{
 		if (*p == '\0')
 			break;
-		if (scanner_isspace(*p) || (trailing && *p == ';'))
+		if (scanner_isspace(*p) || *p == ';')
 			p++;
 		else if (p[0] == '-' && p[1] == '-')
 		{
