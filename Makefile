@@ -47,3 +47,4 @@ bench:
 # header: rebuild them all when it changes (PGXS tracks no header
 # dependencies by itself).
 $(OBJS) $(OBJS:.o=.bc): src/schemaver.h
+src/lint.o src/lint_rules.o src/lint_catalog.o src/lint.bc src/lint_rules.bc src/lint_catalog.bc: src/lint.h

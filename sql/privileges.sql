@@ -103,7 +103,8 @@ GRANT EXECUTE ON ROUTINE
     schemaver_verify(),
     schemaver_diff(text, text[]),
     schemaver_autogenerate(text, text[]),
-    schemaver_revision(text, text, text[], text, text[], text, text, text[], text[])
+    schemaver_revision(text, text, text[], text, text[], text, text, text[], text[]),
+    schemaver_lint(text)
 TO regress_sv_priv_migrator;
 -- ... and the rights its revisions need on the application's schema.
 CREATE SCHEMA sv_priv_app AUTHORIZATION regress_sv_priv_migrator;
@@ -116,7 +117,8 @@ GRANT EXECUTE ON FUNCTION
     schemaver_current(),
     schemaver_heads(),
     schemaver_history(),
-    schemaver_verify()
+    schemaver_verify(),
+    schemaver_lint(text)
 TO regress_sv_priv_reader;
 
 -- Who may execute what: the recipe covers every routine of the extension
@@ -130,7 +132,8 @@ SELECT r.routine,
   FROM sv_routines r
  WHERE has_function_privilege('regress_sv_priv_migrator', r.oid, 'EXECUTE') = r.is_trigger
     OR has_function_privilege('regress_sv_priv_reader', r.oid, 'EXECUTE')
-       <> (r.proname IN ('schemaver_current', 'schemaver_heads', 'schemaver_history', 'schemaver_verify'))
+       <> (r.proname IN ('schemaver_current', 'schemaver_heads', 'schemaver_history', 'schemaver_verify',
+                         'schemaver_lint'))
     OR has_function_privilege('regress_sv_priv_nobody', r.oid, 'EXECUTE')
  ORDER BY r.routine COLLATE "C";
 
@@ -189,7 +192,7 @@ SELECT pg_temp.catalog_state() = :'state0' AS catalog_unchanged;
 
 -- Every routine refuses a role without grants with 42501, before it looks
 -- at its arguments.  The reader gets the same from every routine outside
--- its four.  Listed: the calls that did not get 42501 (none).  (The
+-- its five.  Listed: the calls that did not get 42501 (none).  (The
 -- trigger function cannot be called at all; its EXECUTE right is checked
 -- above.)
 CREATE TEMP TABLE sv_calls (role name, routine text, result text);
@@ -200,7 +203,8 @@ INSERT INTO sv_calls SELECT current_user, routine, pg_temp.attempt(call) FROM sv
 SET SESSION AUTHORIZATION regress_sv_priv_reader;
 INSERT INTO sv_calls SELECT current_user, routine, pg_temp.attempt(call) FROM sv_routines
  WHERE NOT is_trigger
-   AND proname NOT IN ('schemaver_current', 'schemaver_heads', 'schemaver_history', 'schemaver_verify');
+   AND proname NOT IN ('schemaver_current', 'schemaver_heads', 'schemaver_history', 'schemaver_verify',
+                       'schemaver_lint');
 RESET SESSION AUTHORIZATION;
 SELECT role, count(*) > 0 AS calls_made, bool_and(result LIKE '42501:%') AS all_denied
   FROM sv_calls GROUP BY role ORDER BY role;
@@ -212,13 +216,14 @@ SELECT * FROM schemaver_current();
 SELECT * FROM schemaver.version;
 RESET SESSION AUTHORIZATION;
 
--- The reader: its four functions work and show the catalog; it can move
+-- The reader: its five functions work and show the catalog; it can move
 -- nothing, register nothing, preview nothing, and write nothing.
 SET SESSION AUTHORIZATION regress_sv_priv_reader;
 SELECT * FROM schemaver_current() ORDER BY 1;
 SELECT * FROM schemaver_heads() ORDER BY 1;
 SELECT revision, is_current, applied, applied_by FROM schemaver_history() ORDER BY revision;
 SELECT * FROM schemaver_verify() ORDER BY 1, 2;
+SELECT revision, rule FROM schemaver_lint('pv_base') ORDER BY 1, 2;
 SELECT revision FROM schemaver.version ORDER BY 1;
 SELECT stmt, pg_temp.attempt(stmt) FROM (VALUES
   ($$SELECT * FROM schemaver_upgrade('head')$$),

@@ -68,6 +68,7 @@ _PG_init(void)
 	catalog_init();
 	lock_init();
 	scriptrun_init();
+	lint_init();
 	MarkGUCPrefixReserved("schemaver");
 }
 
@@ -171,6 +172,8 @@ move(FunctionCallInfo fcinfo, const char *target, SvDirection direction,
 	dest = target_resolve(graph, target);
 	plan = plan_make(graph, dest, direction);
 	plan_check_fingerprint(graph, plan, direction, expected_plan, funcname);
+	if (direction == SV_DIR_UPGRADE)
+		lint_check_plan(graph, plan);
 	run_plan(graph, plan, direction, false, rsinfo->setResult, rsinfo->setDesc);
 	SPI_finish();
 	return (Datum) 0;
@@ -334,6 +337,8 @@ move_stepwise(FunctionCallInfo fcinfo, const char *target,
 			plan = plan_make(graph, dest, direction);
 			plan_check_fingerprint(graph, plan, direction, expected_plan,
 								   procname);
+			if (direction == SV_DIR_UPGRADE)
+				lint_check_plan(graph, plan);
 			run_plan(graph, plan, direction, true, NULL, NULL);
 		}
 	}

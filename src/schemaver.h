@@ -12,7 +12,13 @@
  * read-only functions, script.c writes the preview scripts and scriptrun.c
  * runs them, guard.c holds the hooks that keep revision SQL away from the
  * extension itself.  fastpath.c answers "nothing to do" for an upgrade to
- * head without loading the graph, when it can.
+ * head without loading the graph, when it can.  lint.c owns
+ * schemaver_lint() and the lint check an upgrade makes before it runs
+ * anything (the schemaver.lint settings, directives, reports);
+ * lint_rules.c the rules, one walk over each statement's raw parse tree;
+ * lint_catalog.c what the rules ask the live catalog (names as the
+ * revision sees them, table sizes, dependents); lint.h is their private
+ * header.
  *
  * Authoring (release 1.1): authoring.c owns schemaver_diff,
  * schemaver_autogenerate and schemaver_revision (and the revision-file
@@ -358,6 +364,9 @@ extern void sv_append_escaped_char(StringInfo buf, const char *s, int len);
 extern char *sv_printable(const char *s);
 extern char *sv_printable_text(const char *s);
 extern bool sv_has_invisible(const char *s);
+/* lint.c */
+extern void lint_init(void);
+extern void lint_check_plan(SvGraph *graph, SvPlan *plan);
 
 /* guard.c */
 extern void guard_install(void);

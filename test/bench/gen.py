@@ -4,7 +4,9 @@
     gen.py KIND N DIR [--sql] [--alembic] [--sqitch]
 
 KIND is "ddl" (each revision creates one table and its index, the issue's
-W1 revision) or "select1" (each revision is SELECT 1).  N revisions form one
+W1 revision), "select1" (each revision is SELECT 1) or "lint" (revisions
+of eleven statements that alter live tables, for schemaver_lint(); they are
+linted, never applied, and lint_setup.sql creates the tables they touch).  N revisions form one
 chain r000001 <- r000002 <- ... (ids are zero-padded so that byte order is
 chain order).  Files written into DIR (each part leaves a .done marker):
 
@@ -41,6 +43,25 @@ def revision(kind, i):
         up = "SELECT 1;"
         down = "SELECT 1;"
         msg = "select 1 number %d" % i
+    elif kind == "lint":
+        # what a revision of a real history does to live tables: safe and
+        # unsafe forms mixed, and a rename that makes the lint read the
+        # functions' text
+        up = ("ALTER TABLE lint_big ADD COLUMN c_%(i)d integer DEFAULT 0; "
+              "ALTER TABLE lint_big ADD COLUMN t_%(i)d uuid DEFAULT gen_random_uuid(); "
+              "CREATE INDEX lint_big_c_%(i)d ON lint_big (c_%(i)d); "
+              "ALTER TABLE lint_big ADD CONSTRAINT lint_big_fk_%(i)d FOREIGN KEY (ref_id) "
+              "REFERENCES lint_ref (id) NOT VALID; "
+              "ALTER TABLE lint_big ALTER COLUMN note TYPE varchar(200); "
+              "ALTER TABLE lint_big ALTER COLUMN flag SET NOT NULL; "
+              "UPDATE lint_small SET n = n + 1 WHERE id = %(i)d; "
+              "CREATE TABLE lint_new_%(i)d (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+              "name text NOT NULL); "
+              "CREATE INDEX ON lint_new_%(i)d (name); "
+              "ALTER TABLE lint_small RENAME COLUMN n TO n_%(i)d; "
+              "DROP INDEX lint_small_n_idx;" % {"i": i})
+        down = "SELECT 1;"
+        msg = "lint case %d" % i
     else:
         raise SystemExit("unknown kind %r" % kind)
     return up, down, msg
@@ -73,6 +94,28 @@ def write_sql(kind, n, d):
     with open(os.path.join(d, "floor_down.sql"), "w") as down:
         for i in range(n, 0, -1):
             down.write(revision(kind, i)[1] + "\n")
+    if kind == "lint":
+        write_lint_setup(d)
+
+
+def write_lint_setup(d):
+    """The live tables the lint revisions touch: lint_big (100,000 rows, big
+    for the default thresholds), lint_ref, lint_small (100 rows), a view,
+    and 200 PL/pgSQL functions whose text the rename rule reads."""
+    with open(os.path.join(d, "lint_setup.sql"), "w") as f:
+        f.write("CREATE TABLE lint_ref (id int PRIMARY KEY);\n"
+                "INSERT INTO lint_ref SELECT generate_series(1, 10000);\n"
+                "CREATE TABLE lint_big (id int PRIMARY KEY, ref_id int, note text, flag boolean);\n"
+                "INSERT INTO lint_big SELECT g, g % 10000 + 1, 'note ' || g, true "
+                "FROM generate_series(1, 100000) g;\n"
+                "CREATE TABLE lint_small (id int PRIMARY KEY, n int);\n"
+                "INSERT INTO lint_small SELECT g, g FROM generate_series(1, 100) g;\n"
+                "CREATE INDEX lint_small_n_idx ON lint_small (n);\n"
+                "CREATE VIEW lint_view AS SELECT id, note FROM lint_big;\n")
+        for i in range(200):
+            f.write("CREATE FUNCTION lint_f%d() RETURNS bigint LANGUAGE plpgsql AS $f$ "
+                    "BEGIN RETURN (SELECT count(*) FROM lint_ref WHERE id > %d); END $f$;\n"
+                    % (i, i))
 
 
 ALEMBIC_INI = """\

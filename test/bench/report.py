@@ -177,6 +177,19 @@ def main(raw, meta_path, out):
             rows.append(("Autogenerate: backend peak private memory growth during the %s diff (RssAnon)" % fig,
                          "-", "%.1f MB" % (anon / 1024) if anon is not None else state("ag.%s.mem_anon_kb" % fig),
                          "%.1f MB" % (anon / 1024) if anon is not None else "-", "(reported)", "n/a"))
+    # lint
+    lint_n = int(meta.get("lint_n", "0") or 0)
+    if "lint" in meta.get("only", "").split() and lint_n:
+        found = med("lint.findings")
+        for key, label in (("lint.first_ms", "first call in a new session"),
+                           ("lint.repeat_ms", "repeated call")):
+            v = med(key)
+            per = v / lint_n if v is not None else None
+            rows.append(("Lint of %d revisions (11 statements each, on live tables), server side, %s, per revision"
+                         % (lint_n, label),
+                         "whole call %s; %s findings" % (ms(v), "%.0f" % found if found is not None else "-"),
+                         ms(per) if per is not None else state(key), ms(per), "<= 10 ms",
+                         verdict(per, per is not None and per <= 10)))
 
     lines = []
     lines.append("# schemaver benchmark results")

@@ -38,6 +38,10 @@
 #             a tenth of them changed, and against an equal copy; floor:
 #             psql -1 -f of the desired text into an empty database.  Also
 #             the backend's peak private memory growth during the diff.
+#   lint      BENCH_LINT_N revisions of eleven statements altering live
+#             tables (lint_big: 100,000 rows), registered, not applied:
+#             schemaver_lint() of all of them, server side, first call of a
+#             new session and repeated calls; the figure is per revision.
 #
 # Timing: whole processes are timed by benchtool.c (CLOCK_MONOTONIC around
 # fork/exec/wait, nothing of the shell inside); server-side times come from
@@ -58,7 +62,8 @@
 #   BENCH_NOOP_REPEAT [5]      whole-process no-op samples per round
 #   BENCH_AG_N [1000]          tables of the autogenerate workload
 #   BENCH_AG_REPEAT [3]        rounds of the autogenerate workload
-#   BENCH_ONLY ["w1 long ovh w2 w3 ag"]  subset of workloads
+#   BENCH_LINT_N [1000]        revisions for the lint workload
+#   BENCH_ONLY ["w1 long ovh w2 w3 ag lint"]  subset of workloads
 #   BENCH_PORT [5477]          port number of the private server (socket only)
 #   BENCH_TIMEOUT [1800]       seconds before one timed command is killed
 #   BENCH_SKIP_BUILD [0]       1: do not run make && make install
@@ -94,9 +99,10 @@ BENCH_SCALES=${BENCH_SCALES:-"1000 10000 100000"}
 BENCH_PEERS=${BENCH_PEERS:-1}
 BENCH_SQITCH_REPEAT=${BENCH_SQITCH_REPEAT:-1}
 BENCH_NOOP_REPEAT=${BENCH_NOOP_REPEAT:-5}
-BENCH_ONLY=${BENCH_ONLY:-"w1 long ovh w2 w3 ag"}
+BENCH_ONLY=${BENCH_ONLY:-"w1 long ovh w2 w3 ag lint"}
 BENCH_AG_N=${BENCH_AG_N:-1000}
 BENCH_AG_REPEAT=${BENCH_AG_REPEAT:-3}
+BENCH_LINT_N=${BENCH_LINT_N:-1000}
 BENCH_PORT=${BENCH_PORT:-5477}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
 BENCH_SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
@@ -565,6 +571,28 @@ run_ag() {
     done
 }
 
+# lint: schemaver_lint() of BENCH_LINT_N registered revisions against live
+# tables, server side (EXPLAIN ANALYZE), in new sessions: the first call and
+# the repeated ones
+run_lint() {
+    local n=$BENCH_LINT_N dir="$WORK/lint_$BENCH_LINT_N" db=b_lint
+    local calls=3 sessions=$(((BENCH_SESSIONS + 1) / 2))
+    log "lint: schemaver_lint() of $n revisions, $sessions sessions x $calls calls"
+    newdb "$db"
+    "${PSQL[@]}" -d "$db" -f "$dir/lint_setup.sql" >/dev/null 2>"$LOGS/lint.setup.log" \
+        || { tail -5 "$LOGS/lint.setup.log" >&2; sv_die "lint setup failed"; }
+    register "$db" "$dir"
+    sql "$db" "VACUUM ANALYZE" >/dev/null
+    checkpoint
+    explain_file "$OUT/lint.sql" "$calls" "SELECT count(*) FROM schemaver_lint()"
+    for ((s = 0; s < sessions; s++)); do
+        explain_times "$db" "$OUT/lint.sql" lint.first_ms lint.repeat_ms
+    done
+    record lint.findings "$(sql "$db" "SELECT count(*) FROM schemaver_lint()")"
+    record load1 "$(cut -d' ' -f1 /proc/loadavg)"
+    dropdb_ "$db"
+}
+
 # ---------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------
@@ -622,6 +650,7 @@ if want w3; then
 fi
 # (cheap: always written again)
 want ag && "$PY" "$BENCH_DIR/gen_autogen.py" "$BENCH_AG_N" "$WORK/autogen_$BENCH_AG_N"
+want lint && gen lint "$BENCH_LINT_N"
 if [ "$BENCH_PEERS" = 1 ]; then
     # compile the Alembic revision files once, as an installed project has
     for d in "$WORK"/*/alembic; do
@@ -636,6 +665,7 @@ want long && run_long
 want w2 && run_w2
 want w3 && run_w3
 want ag && run_ag
+want lint && run_lint
 
 finished=$(date +%s)
 {
@@ -649,5 +679,6 @@ finished=$(date +%s)
     printf 'ag_n\t%s\n' "$BENCH_AG_N"
     printf 'scales\t%s\npeers\t%s\nonly\t%s\nsessions\t%s\ncalls\t%s\n' \
         "$BENCH_SCALES" "$BENCH_PEERS" "$BENCH_ONLY" "$BENCH_SESSIONS" "$BENCH_CALLS"
+    printf 'lint_n\t%s\n' "$BENCH_LINT_N"
 } >"$META"
 "$PY" "$BENCH_DIR/report.py" "$RAW" "$META" "$OUT/results.md"
