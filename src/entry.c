@@ -290,7 +290,14 @@ schemaver_verify(PG_FUNCTION_ARGS)
 	guard_check_not_nested("schemaver_verify()");
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
-	graph = inspect_graph(&problems);
+
+	/*
+	 * Every check reads from the statement's snapshot, the graph too: the
+	 * cached graph may have been built from a newer one, and comparing it
+	 * with heads or applied rows read from the statement's would report a
+	 * registration that committed meanwhile as a problem.
+	 */
+	graph = catalog_load_graph_problems(&problems, false);
 	inspect_verify(graph, problems, rsinfo->setResult, rsinfo->setDesc);
 	SPI_finish();
 	return (Datum) 0;
