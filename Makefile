@@ -44,6 +44,6 @@ bench:
 	test/bench/run.sh
 
 # Every object (and its LLVM bitcode, for JIT inlining) includes the shared
-# header: rebuild them all when it changes (PGXS tracks no header
-# dependencies by itself).
-$(OBJS) $(OBJS:.o=.bc): src/schemaver.h
+# header and the version compatibility header: rebuild them all when one
+# changes (PGXS tracks no header dependencies by itself).
+$(OBJS) $(OBJS:.o=.bc): src/schemaver.h src/compat.h

@@ -59,7 +59,7 @@ static void guard_process_utility(PlannedStmt *pstmt, const char *queryString,
 static void guard_executor_start(QueryDesc *queryDesc, int eflags);
 static void guard_object_access(ObjectAccessType access, Oid classId,
 								Oid objectId, int subId, void *arg);
-static void refuse(const char *what) pg_attribute_noreturn();
+pg_noreturn static void refuse(const char *what);
 static void check_rangevar(RangeVar *rv, const char *what);
 static bool names_schemaver(List *names);
 static Oid	creation_namespace(const char *schemaname);
@@ -448,7 +448,8 @@ guard_executor_start(QueryDesc *queryDesc, int eflags)
 			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
 
 			if (rte->rtekind == RTE_RELATION &&
-				(rte->requiredPerms & (ACL_INSERT | ACL_UPDATE | ACL_DELETE)) != 0 &&
+				(SV_RTE_REQUIRED_PERMS(queryDesc->plannedstmt, rte) &
+				 (ACL_INSERT | ACL_UPDATE | ACL_DELETE)) != 0 &&
 				get_rel_namespace(rte->relid) == guarded_namespace)
 				refuse("write to the schemaver catalog");
 		}
