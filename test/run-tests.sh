@@ -45,7 +45,8 @@
 # so they can be read there: those of the version tested when only one was,
 # else those of the first version that failed (or of the last one when all
 # passed); the run says which.  The summary has one line per version with
-# its pg_regress, isolation and TAP counts; the last line printed is
+# its pg_regress, isolation and TAP counts and its time (waiting for its
+# chroot included); the last line printed is
 # "N passed, N failed" over all versions; the exit status is non-zero when
 # anything failed on any version, or when no test ran.
 
@@ -571,13 +572,21 @@ run_in_chroot() {
     fi
 }
 
+# fmt_secs N: N seconds as "1m05s"
+fmt_secs() {
+    printf '%dm%02ds' $(($1 / 60)) $(($1 % 60))
+}
+
+declare -A elapsed=()
 for m in "${majors[@]}"; do
     printf '\n==> PostgreSQL %s\n' "$m"
+    started=$SECONDS
     if native "$m"; then
         run_version "$m" "$RUN/out-$m"
     else
         run_in_chroot "$m" "$RUN/out-$m"
     fi
+    elapsed[$m]=$((SECONDS - started))
 done
 
 # ---------------------------------------------------------------------------
@@ -606,7 +615,7 @@ for m in "${majors[@]}"; do
             printf "%s\t%d\t%d\t%s\n", (v != "") ? v : m, p, f, parts
         }
     ' "$counts" 2>/dev/null || printf '%s\t0\t1\tno result\n' "$m")
-    printf '  PostgreSQL %-6s %s\n' "$name" "$parts"
+    printf '  PostgreSQL %-6s %s (%s)\n' "$name" "$parts" "$(fmt_secs "${elapsed[$m]}")"
     total_pass=$((total_pass + vp))
     total_fail=$((total_fail + vf))
     if [ "$vf" -gt 0 ] && [ -z "$first_failed" ]; then
@@ -640,6 +649,12 @@ copy_back() {
 }
 copy_back "${first_failed:-${majors[${#majors[@]}-1]}}" \
     || echo "warning: could not copy the results back into $ROOT" >&2
+
+if [ -f "$RUN/chroots.log" ]; then
+    # what the background job did
+    sed -n 's/^==> /  (background) /p' "$RUN/chroots.log"
+fi
+printf '  (whole run: %s)\n' "$(fmt_secs "$SECONDS")"
 
 echo
 echo "$total_pass passed, $total_fail failed"

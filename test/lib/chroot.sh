@@ -141,7 +141,7 @@ sv_chroot_apt() {
 # sv_chroot_make SUITE MAJOR: make the chroot of SUITE from nothing, in
 # SUITE.new, and rename it into place.  Caller holds the exclusive lock.
 sv_chroot_make() {
-    local suite=$1 major=$2 mirror script new
+    local suite=$1 major=$2 mirror script new started=$SECONDS
     case $SV_CHROOT_BASE in
         /?*) ;;
         *) echo "SCHEMAVER_CHROOT_DIR must be an absolute path" >&2; return 1 ;;
@@ -175,6 +175,7 @@ sv_chroot_make() {
         >"$new/$SV_CHROOT_STAMP"
     rm -rf --one-file-system -- "${SV_CHROOT_BASE:?}/$suite"
     mv -T "$new" "$SV_CHROOT_BASE/$suite"
+    sv_say "made the $suite chroot for PostgreSQL $major in $((SECONDS - started)) s"
 }
 
 # sv_chroot_ensure SUITE MAJOR: make sure the chroot of SUITE is ready for
