@@ -483,7 +483,9 @@ cleanup() {
     if [ "${SCHEMAVER_KEEP_TMP:-0}" = 1 ]; then
         sv_say "kept scratch directory $RUN"
     else
-        rm -rf --one-file-system -- "$RUN"
+        # (a process of a killed chroot run may still be dying: try twice)
+        rm -rf --one-file-system -- "$RUN" 2>/dev/null \
+            || { sleep 2; rm -rf --one-file-system -- "$RUN"; }
     fi
 }
 trap cleanup EXIT
