@@ -6,6 +6,11 @@
 #                        running server (see test/run-tests.sh for the
 #                        throwaway-cluster wrapper that CI uses)
 #   make bench           the benchmarks of test/bench/
+#   make dist            the PGXN distribution (schemaver-VERSION.zip of the
+#                        committed tree, VERSION from META.json)
+#
+# Build against a chosen PostgreSQL with PG_CONFIG=/path/to/pg_config
+# (15, 16, 17 or 18; see README.md, "Versions").
 
 EXTENSION = schemaver
 MODULE_big = schemaver
@@ -29,7 +34,8 @@ PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
 # are included as system headers, whose warnings the compiler leaves out.
 PG_CPPFLAGS = -Wall -Wextra -Werror -isystem $(shell $(PG_CONFIG) --includedir-server)
 
-EXTRA_CLEAN = results output_iso tmp_check regression.diffs regression.out
+EXTRA_CLEAN = results output_iso tmp_check regression.diffs regression.out \
+	$(EXTENSION)-*.zip
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -43,8 +49,18 @@ PROVE_FLAGS = -I ./test/t
 bench:
 	test/bench/run.sh
 
+# The distribution's version is META.json's (the first "version" in it is
+# the distribution's own).  git archive takes the committed tree: commit
+# first.
+DISTVERSION = $(shell sed -n 's/^ *"version": *"\([0-9][^"]*\)".*/\1/p' META.json | head -n 1)
+
+.PHONY: dist
+dist:
+	git archive --format zip --prefix=$(EXTENSION)-$(DISTVERSION)/ \
+		-o $(EXTENSION)-$(DISTVERSION).zip HEAD
+
 # Every object (and its LLVM bitcode, for JIT inlining) includes the shared
-# header: rebuild them all when it changes (PGXS tracks no header
-# dependencies by itself).
-$(OBJS) $(OBJS:.o=.bc): src/schemaver.h
+# header and the version compatibility header: rebuild them all when one
+# changes (PGXS tracks no header dependencies by itself).
+$(OBJS) $(OBJS:.o=.bc): src/schemaver.h src/compat.h
 src/lint.o src/lint_rules.o src/lint_catalog.o src/lint.bc src/lint_rules.bc src/lint_catalog.bc: src/lint.h

@@ -26,6 +26,10 @@ SELECT 'constraint', cl.relname::text, 0, co.conname::text, pg_get_constraintdef
   JOIN pg_class cl ON cl.oid = co.conrelid
  WHERE cl.relnamespace = 'public'::regnamespace
    AND cl.relname IN ('users', 'rag_corpora', 'rag_documents', 'rag_chunks')
+   -- PostgreSQL 18 also records each NOT NULL as a constraint (contype
+   -- 'n'), which earlier versions do not: nullability is shown with the
+   -- columns above, on every version
+   AND co.contype <> 'n'
 UNION ALL
 SELECT 'index', i.tablename::text, 0, i.indexname::text, i.indexdef
   FROM pg_indexes i

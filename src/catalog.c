@@ -633,7 +633,7 @@ catalog_invalidate(Relation rel)
 	static SubTransactionId done_in_subxact = InvalidSubTransactionId;
 
 	graph_cache_valid = false;
-	if (done_in_xact == MyProc->lxid &&
+	if (done_in_xact == SV_MY_LXID &&
 		done_in_subxact == GetCurrentSubTransactionId())
 		return;
 
@@ -643,7 +643,7 @@ catalog_invalidate(Relation rel)
 		elog(ERROR, "SPI_connect failed");
 	catalog_forget_heads();
 	SPI_finish();
-	done_in_xact = MyProc->lxid;
+	done_in_xact = SV_MY_LXID;
 	done_in_subxact = GetCurrentSubTransactionId();
 }
 

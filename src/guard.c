@@ -85,7 +85,7 @@ static void guard_xact_callback(XactEvent event, void *arg);
 static void guard_subxact_callback(SubXactEvent event,
 								   SubTransactionId mySubid,
 								   SubTransactionId parentSubid, void *arg);
-static void refuse(const char *what) pg_attribute_noreturn();
+pg_noreturn static void refuse(const char *what);
 static void check_rangevar(RangeVar *rv, const char *what);
 static void check_foreign_keys(List *constraints);
 static void check_table_elements(List *elts);
@@ -762,7 +762,8 @@ guard_executor_start(QueryDesc *queryDesc, int eflags)
 			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
 
 			if (rte->rtekind == RTE_RELATION &&
-				(rte->requiredPerms & (ACL_INSERT | ACL_UPDATE | ACL_DELETE)) != 0 &&
+				(SV_RTE_REQUIRED_PERMS(queryDesc->plannedstmt, rte) &
+				 (ACL_INSERT | ACL_UPDATE | ACL_DELETE)) != 0 &&
 				get_rel_namespace(rte->relid) == guarded_namespace)
 				refuse("write to the schemaver catalog");
 		}

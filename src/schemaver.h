@@ -51,6 +51,9 @@
 #include "utils/tuplestore.h"
 #include "utils/timestamp.h"
 
+/* compat.h: what differs between PostgreSQL 15, 16, 17 and 18 */
+#include "compat.h"
+
 /* Longest revision id or branch label, as in the contract */
 #define SV_MAX_ID_LEN 63
 

@@ -2,7 +2,8 @@
 # test/lib/common.sh: shell helpers shared by test/run-tests.sh and test/demo.sh
 #
 # Sourced, never run.  It owns the things both scripts must do the same way:
-# finding PostgreSQL 15, installing the Debian packages that are missing,
+# finding a PostgreSQL installation (15 by default), installing the Debian
+# packages that are missing, making a private copy of PostgreSQL,
 # copying the source tree to a scratch directory that the "postgres" user
 # owns, running commands as that user with a clean environment, and stopping
 # every server left under a scratch directory when a script ends.
@@ -11,10 +12,21 @@
 #   SCHEMAVER_SKIP_APT=1   never call apt-get; fail if a package is missing
 #   SCHEMAVER_KEEP_TMP=1   keep the scratch directory (its path is printed)
 
-# The PostgreSQL major version the project is built and tested against.
+# The PostgreSQL major version of the machine itself (Debian 12 packages
+# 15): the demo, the benchmarks and test/asan.sh use it, and so does
+# test/run-tests.sh for 15.  Other majors are tested in chroots
+# (test/lib/chroot.sh), where sv_set_pg_major points these at theirs.
 SV_PG_MAJOR=15
 SV_PGBIN="/usr/lib/postgresql/${SV_PG_MAJOR}/bin"
 SV_PG_CONFIG="${SV_PGBIN}/pg_config"
+
+# sv_set_pg_major MAJOR: make SV_PG_MAJOR, SV_PGBIN and SV_PG_CONFIG (and so
+# the helpers below) name PostgreSQL MAJOR.
+sv_set_pg_major() {
+    SV_PG_MAJOR=$1
+    SV_PGBIN="/usr/lib/postgresql/${SV_PG_MAJOR}/bin"
+    SV_PG_CONFIG="${SV_PGBIN}/pg_config"
+}
 # PATH for commands run as the postgres user: root's PATH may name
 # directories that user cannot read.
 SV_CLEAN_PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -59,11 +71,6 @@ sv_missing_packages() {
         || [ ! -f "/usr/lib/postgresql/${SV_PG_MAJOR}/lib/pgxs/src/test/perl/PostgreSQL/Test/Cluster.pm" ]; then
         missing+=("postgresql-server-dev-${SV_PG_MAJOR}")
     fi
-    # pg_virtualenv, pg_createcluster
-    if ! sv_pkg_installed postgresql-common \
-        || ! command -v pg_virtualenv >/dev/null 2>&1; then
-        missing+=(postgresql-common)
-    fi
     # TAP tests: prove (package perl) and IPC::Run
     if ! command -v prove >/dev/null 2>&1; then
         missing+=(perl)
@@ -82,11 +89,15 @@ sv_missing_packages() {
     fi
 }
 
-# sv_ensure_packages: install the missing packages with apt-get, calling
-# apt-get (update once, then install) only when something is missing.
+# sv_ensure_packages [CHECK...]: install the missing packages with apt-get,
+# calling apt-get (update once, then install) only when something is
+# missing.  Each CHECK is a command that prints missing packages, one per
+# line; default sv_missing_packages (test/run-tests.sh adds
+# sv_chroot_missing_tools when it uses chroots).
 sv_ensure_packages() {
-    local -a missing
-    mapfile -t missing < <(sv_missing_packages)
+    local -a missing checks=("$@")
+    [ "${#checks[@]}" -gt 0 ] || checks=(sv_missing_packages)
+    mapfile -t missing < <(for c in "${checks[@]}"; do "$c"; done)
     if [ "${#missing[@]}" -eq 0 ]; then
         sv_say "all required packages are installed"
         return 0
@@ -101,7 +112,7 @@ sv_ensure_packages() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q </dev/null
     apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
-    mapfile -t missing < <(sv_missing_packages)
+    mapfile -t missing < <(for c in "${checks[@]}"; do "$c"; done)
     if [ "${#missing[@]}" -gt 0 ]; then
         sv_die "still missing after apt-get install: ${missing[*]}"
     fi
@@ -236,7 +247,8 @@ sv_build_and_install() {
 # well under a second.
 sv_private_pg() {
     local root=$1 major=${2:-$SV_PG_MAJOR} multiarch
-    multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
+    multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null \
+        || gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
     mkdir -p "$root/usr/lib/postgresql" "$root/usr/share/postgresql" || return 1
     cp -a "/usr/lib/postgresql/$major" "$root/usr/lib/postgresql/" || return 1
     cp -a "/usr/share/postgresql/$major" "$root/usr/share/postgresql/" || return 1

@@ -78,8 +78,10 @@ sub crash_backend
 	my $log_offset = -s $node->logfile;
 
 	kill('KILL', $pid) or die "could not kill backend $pid: $!";
-	# The postmaster notices, ends every backend and runs crash recovery
-	$node->wait_for_log(qr/server process \(PID $pid\) was terminated by signal 9/, $log_offset);
+	# The postmaster notices, ends every backend and runs crash recovery.
+	# (It names the process "server process" up to 17, "client backend"
+	# from 18 on.)
+	$node->wait_for_log(qr/ \(PID $pid\) was terminated by signal 9/, $log_offset);
 	$node->wait_for_log(qr/database system is ready to accept connections/, $log_offset);
 	$node->poll_query_until('postgres', 'SELECT true') or die 'server did not come back';
 	return;
