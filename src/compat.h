@@ -67,6 +67,16 @@
  * attribute (or nothing, where the server defines none), which GCC and
  * clang accept at the start of a declaration too.
  */
+/*
+ * LockHeldByMe: 17 added "orstronger" (a stronger lock also counts); before,
+ * only the mode itself.
+ */
+#if PG_VERSION_NUM >= 170000
+#define SV_LOCK_HELD_BY_ME(tag, mode) LockHeldByMe((tag), (mode), false)
+#else
+#define SV_LOCK_HELD_BY_ME(tag, mode) LockHeldByMe((tag), (mode))
+#endif
+
 #ifndef pg_noreturn
 #define pg_noreturn pg_attribute_noreturn()
 #endif

@@ -736,7 +736,7 @@ desired_describe(const char *desired, List *schema_names,
 	ErrorContextCallback errcb;
 	char	   *text;
 	List	   *stmts;
-	List	   *managed = NIL;
+	List	   *volatile managed = NIL;
 	ListCell   *lc;
 	int			n = 0;
 	MemoryContext cxt = CurrentMemoryContext;

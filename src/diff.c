@@ -1496,7 +1496,6 @@ diff_descriptions(SvDescription *a, SvDescription *b)
 	DiffItem	  **sorted;
 	List	   *order;
 	List	   *rows = NIL;
-	int			n = 0;
 
 	d.a = a;
 	d.b = b;
@@ -1557,7 +1556,6 @@ diff_descriptions(SvDescription *a, SvDescription *b)
 		if (row->upgrade == NULL || row->upgrade[0] == '\0')
 			continue;
 		rows = lappend(rows, row);
-		n++;
 	}
 	return rows;
 }

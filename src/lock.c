@@ -283,7 +283,7 @@ lock_check_held(void)
 {
 	LOCKTAG		tag = lock_tag();
 
-	if (!LockHeldByMe(&tag, ExclusiveLock))
+	if (!SV_LOCK_HELD_BY_ME(&tag, ExclusiveLock))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("schemaver's lock is no longer held"),
