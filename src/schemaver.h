@@ -350,8 +350,62 @@ extern void guard_prepare(void);
 extern void guard_enter_revision(void);
 extern void guard_leave_revision(void);
 extern bool guard_in_revision(void);
+extern void guard_set_toplevel(bool toplevel);
 extern void guard_begin_internal(void);
 extern void guard_end_internal(void);
 extern void guard_check_not_nested(const char *funcname);
+
+/*
+ * directive.c: the "-- schemaver: key=value" lines at the start of a
+ * revision's upgrade or downgrade SQL (per-revision options).
+ */
+typedef struct SvDirectives
+{
+	bool		transactional;	/* false: transaction=off */
+	bool		given_transaction;
+	int			lock_timeout;	/* ms; -1: not given (0 is off) */
+	int			lock_retries;	/* -1: not given */
+	int			lock_retry_delay;	/* ms; -1: not given */
+	int			lock_retries_line;	/* where lock_retries was given */
+} SvDirectives;
+
+extern void directives_init(SvDirectives *d);
+extern void directives_parse(const char *sql, const char *revision,
+							 const char *which, SvDirectives *out);
+extern void directives_check(const char *revision, const char *upgrade,
+							 const char *downgrade);
+
+/*
+ * locktimeout.c: schemaver.lock_timeout, lock_retries, lock_retry_delay;
+ * which lock a revision waited for; rolling it back and trying again.
+ */
+typedef struct SvLockPolicy
+{
+	bool		set_timeout;	/* set lock_timeout for the revision */
+	int			timeout;		/* ms; 0: off */
+	int			retries;
+	int			delay;			/* ms before the first retry */
+} SvLockPolicy;
+
+extern void locktimeout_init(void);
+extern void locktimeout_policy(const SvDirectives *d, SvLockPolicy *policy);
+extern void locktimeout_apply(const SvLockPolicy *policy, bool session);
+extern void locktimeout_next_statement(void);
+extern void locktimeout_disarm(void);
+extern void locktimeout_rethrow(MemoryContext cxt, int statement) pg_attribute_noreturn();
+extern void locktimeout_run_retrying(const char *revision, const char *operation,
+									 const SvLockPolicy *policy, bool stepwise,
+									 void (*fn) (void *arg), void *arg,
+									 int *statement);
+
+/*
+ * nontx.c: non-transactional revisions ("-- schemaver: transaction=off"),
+ * run by a background worker (nontxworker.c) for the stepwise procedures.
+ */
+extern void nontx_run(const char *revision, const char *operation,
+					  const char *sql, const SvDirectives *d, bool stepwise);
+extern void nontx_check_plan(SvGraph *graph, SvPlan *plan,
+							 SvDirection direction, bool stepwise,
+							 const char *funcname);
 
 #endif							/* SCHEMAVER_H */
