@@ -48,6 +48,7 @@
 #include "executor/spi.h"
 #include "libpq/pqformat.h"
 #include "libpq/pqmq.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "postmaster/bgworker.h"
@@ -84,6 +85,8 @@ static void nontx_xact_callback(XactEvent event, void *arg);
 static BackgroundWorkerHandle *start_worker(dsm_segment *seg,
 											const char *revision);
 static void wait_for_worker(shm_mq_handle *mqh, NontxContext *ctx);
+static char *valid_text(char *s);
+static void make_valid(ErrorData *edata);
 
 /* The hint of a failed non-transactional revision that builds an index */
 #define INVALID_INDEX_HINT \
@@ -284,6 +287,60 @@ start_worker(dsm_segment *seg, const char *revision)
 }
 
 /*
+ * s as it is when it is valid in the database's encoding, else a copy with
+ * each byte of an invalid sequence shown as \xNN.  The worker sends its
+ * messages in the database's encoding, unless a revision changed its
+ * client_encoding: they are relayed as text of the database's encoding,
+ * which must never be invalid.
+ */
+static char *
+valid_text(char *s)
+{
+	int			len;
+	StringInfoData buf;
+	int			enc = GetDatabaseEncoding();
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s);
+	if (pg_verifymbstr(s, len, true))
+		return s;
+	initStringInfo(&buf);
+	while (len > 0)
+	{
+		int			l = pg_encoding_verifymbchar(enc, s, len);
+
+		if (l <= 0)
+		{
+			appendStringInfo(&buf, "\\x%02x", (unsigned char) *s);
+			l = 1;
+		}
+		else
+			appendBinaryStringInfo(&buf, s, l);
+		s += l;
+		len -= l;
+	}
+	return buf.data;
+}
+
+/* Every text field of a relayed error or notice made valid */
+static void
+make_valid(ErrorData *edata)
+{
+	edata->message = valid_text(edata->message);
+	edata->detail = valid_text(edata->detail);
+	edata->detail_log = valid_text(edata->detail_log);
+	edata->hint = valid_text(edata->hint);
+	edata->context = valid_text(edata->context);
+	edata->schema_name = valid_text(edata->schema_name);
+	edata->table_name = valid_text(edata->table_name);
+	edata->column_name = valid_text(edata->column_name);
+	edata->datatype_name = valid_text(edata->datatype_name);
+	edata->constraint_name = valid_text(edata->constraint_name);
+	edata->internalquery = valid_text(edata->internalquery);
+}
+
+/*
  * Relay what the worker sends until it detaches (it has finished, or
  * failed), then wait until it has exited.  Its NOTICEs are raised here as
  * they come (without this side's error context); its error is raised once
@@ -315,6 +372,7 @@ wait_for_worker(shm_mq_handle *mqh, NontxContext *ctx)
 					ErrorData	edata;
 
 					pq_parse_errornotice(&msg, &edata);
+					make_valid(&edata);
 					if (edata.elevel >= ERROR)
 					{
 						if (failure == NULL)

@@ -21,9 +21,9 @@
  * has loaded the library, so the hooks are there); only its refusal of
  * statements that cannot run in a transaction block is off.  The revision's
  * lock timeout is the worker's session setting, which a SET in the
- * revision overrides; messages are sent in the database's encoding,
- * whatever client_encoding the revision sets, since the caller relays them
- * as text of that encoding.
+ * revision overrides; messages are sent in the database's encoding (the
+ * caller relays them as text of that encoding: nontx.c escapes what is not
+ * valid in it, which a revision that sets client_encoding would send).
  *
  * The worker stops at the first error: its transaction is rolled back, the
  * statements before it stay committed, and the error goes to the caller.
@@ -177,7 +177,7 @@ schemaver_nontx_worker_main(Datum main_arg)
 	StartTransactionCommand();
 	RestoreGUCState(gucstate);
 	(void) set_config_option("client_encoding", GetDatabaseEncodingName(),
-							 PGC_INTERNAL, PGC_S_OVERRIDE, GUC_ACTION_SET,
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET,
 							 true, ERROR, false);
 	locktimeout_apply(&shared->policy, true);
 	CommitTransactionCommand();
