@@ -76,6 +76,9 @@
 /* The backoff never waits longer than this (or lock_retry_delay itself) */
 #define SV_RETRY_DELAY_CAP 60000
 
+/* The lowest deadlock_timeout a revision's lock timeout sets (ms) */
+#define SV_MIN_DEADLOCK_TIMEOUT 10
+
 /* Most holders a message lists */
 #define SV_MAX_HOLDERS 5
 
@@ -194,10 +197,17 @@ locktimeout_apply(const SvLockPolicy *policy, bool session)
 	if (timeout <= 0)
 		return;
 
+	/*
+	 * deadlock_timeout at half the lock timeout, never below
+	 * SV_MIN_DEADLOCK_TIMEOUT: a role that may not set it (it is PGC_SUSET)
+	 * must not make its deadlock checks, which lock the whole lock table,
+	 * much more frequent than a sane setting would.  A shorter lock timeout
+	 * may then end before the wait is seen, and its error names no lock.
+	 */
 	capture.quiet = !log_lock_waits;
-	if (timeout / 2 < DeadlockTimeout)
+	if (Max(timeout / 2, SV_MIN_DEADLOCK_TIMEOUT) < DeadlockTimeout)
 	{
-		snprintf(buf, sizeof(buf), "%d", Max(timeout / 2, 1));
+		snprintf(buf, sizeof(buf), "%d", Max(timeout / 2, SV_MIN_DEADLOCK_TIMEOUT));
 		(void) set_config_option("deadlock_timeout", buf, PGC_SUSET,
 								 PGC_S_SESSION, action, true, 0, false);
 	}
@@ -262,7 +272,8 @@ locktimeout_log_hook(ErrorData *edata)
 	{
 		if (strcmp(edata->message_id,
 				   "process %d still waiting for %s on %s after %ld.%03d ms") == 0 &&
-			MyProc != NULL && MyProc->waitLock != NULL)
+			MyProc != NULL && MyProc->waitLock != NULL &&
+			TopTransactionContext != NULL)
 		{
 			MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 			Datum		pids;
