@@ -14,7 +14,11 @@
  *
  * Errors are not caught: the revision's own SQLSTATE and message reach the
  * caller, with an error context line that names the revision and the
- * statement, and the caller's transaction rolls everything back.
+ * statement, and the caller's transaction rolls everything back.  (A
+ * revision's "-- schemaver:" directives may change that: with lock retries
+ * it runs in a subtransaction that a lock timeout rolls back and
+ * locktimeout.c runs again; a non-transactional one runs in a background
+ * worker, nontx.c.)
  *
  * src/run.c
  *

@@ -12,7 +12,10 @@
  * read-only functions, script.c writes the preview scripts and scriptrun.c
  * runs them, guard.c holds the hooks that keep revision SQL away from the
  * extension itself.  fastpath.c answers "nothing to do" for an upgrade to
- * head without loading the graph, when it can.
+ * head without loading the graph, when it can.  run.c reads each revision's
+ * directives (directive.c): it runs a non-transactional revision through a
+ * background worker (nontx.c, nontxworker.c), and one that may retry after
+ * a lock timeout in a subtransaction (locktimeout.c).
  *
  * At the bottom, calling no other file: lock.c (schemaver's lock),
  * checksum.c (content checksums, plan fingerprints), escape.c (showing user
