@@ -55,16 +55,17 @@ ALTER TABLE accounts ADD CONSTRAINT accounts_token_not_null CHECK (token IS NOT 
 ALTER TABLE accounts ALTER COLUMN token DROP NOT NULL;
 $down$);
 
--- Add an index: until non-transactional revisions exist, build it with
--- CREATE INDEX CONCURRENTLY outside the migration; the revision then
--- records it with IF NOT EXISTS (a no-op, and lint-clean).
-CREATE INDEX CONCURRENTLY accounts_email_idx ON accounts (email);
+-- Add an index: CREATE INDEX CONCURRENTLY in a non-transactional revision
+-- of its own, which drops an INVALID index of a failed build first.
 SELECT schemaver_add_revision('z05_email_index', 'z04_token_not_null',
     upgrade => $up$
-CREATE INDEX IF NOT EXISTS accounts_email_idx ON accounts (email);
+-- schemaver: transaction=off lock_timeout=0
+DROP INDEX CONCURRENTLY IF EXISTS accounts_email_idx;
+CREATE INDEX CONCURRENTLY accounts_email_idx ON accounts (email);
 $up$,
     downgrade => $down$
-DROP INDEX accounts_email_idx;
+-- schemaver: transaction=off
+DROP INDEX CONCURRENTLY IF EXISTS accounts_email_idx;
 $down$);
 
 -- Add a foreign key: NOT VALID, then VALIDATE in a later revision.
@@ -145,20 +146,26 @@ SELECT revision, statement, rule, severity FROM schemaver_lint();
 -- schemaver.lint = error.
 SET schemaver.lint = error;
 CREATE TEMP TABLE recipe_findings AS SELECT * FROM schemaver_lint() WHERE false;
-DO $do$
+CREATE PROCEDURE apply_recipes(revisions text[]) LANGUAGE plpgsql AS $p$
 DECLARE
     r text;
 BEGIN
-    FOREACH r IN ARRAY ARRAY['z01_add_plan_and_token', 'z02_fill_token',
-        'z03_token_not_null_check', 'z04_token_not_null', 'z05_email_index',
-        'z06_owner_fk', 'z07_validate_owner_fk', 'z08_balance_bigint_column',
-        'z09_fill_balance_bigint', 'z10_swap_balance', 'z11_drop_balance_old']
+    FOREACH r IN ARRAY revisions
     LOOP
         INSERT INTO recipe_findings SELECT * FROM schemaver_lint(r);
         PERFORM schemaver_upgrade(r);
     END LOOP;
 END
-$do$;
+$p$;
+CALL apply_recipes(ARRAY['z01_add_plan_and_token', 'z02_fill_token',
+    'z03_token_not_null_check', 'z04_token_not_null']);
+-- (the index is non-transactional: the stepwise procedure applies it)
+INSERT INTO recipe_findings SELECT * FROM schemaver_lint('z05_email_index');
+CALL schemaver_upgrade_stepwise('z05_email_index');
+CALL apply_recipes(ARRAY['z06_owner_fk', 'z07_validate_owner_fk',
+    'z08_balance_bigint_column', 'z09_fill_balance_bigint', 'z10_swap_balance',
+    'z11_drop_balance_old']);
+DROP PROCEDURE apply_recipes(text[]);
 SELECT revision, statement, rule, severity FROM recipe_findings;
 RESET schemaver.lint;
 SELECT * FROM schemaver_current();
@@ -176,9 +183,6 @@ SELECT indexrelid::regclass AS index FROM pg_index WHERE indrelid = 'accounts'::
 CALL schemaver_downgrade_stepwise('base');
 SELECT column_name, data_type FROM information_schema.columns
  WHERE table_name = 'accounts' ORDER BY ordinal_position;
--- (the index went with z05's downgrade: it is built CONCURRENTLY outside
--- the migration first, again, or the lint refuses z05's CREATE INDEX)
-CREATE INDEX CONCURRENTLY accounts_email_idx ON accounts (email);
 SET schemaver.lint = error;
 CALL schemaver_upgrade_stepwise('head');
 RESET schemaver.lint;

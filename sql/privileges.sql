@@ -97,6 +97,7 @@ GRANT EXECUTE ON ROUTINE
     schemaver.run_script_begin(text, text, text),
     schemaver.run_script_step(text, integer, text, text, text, text),
     schemaver.run_script_end(text),
+    schemaver.run_script_step_nontx(text, integer, text, text, text, text),
     schemaver_current(),
     schemaver_heads(),
     schemaver_history(),

@@ -69,6 +69,7 @@ _PG_init(void)
 	lock_init();
 	scriptrun_init();
 	lint_init();
+	locktimeout_init();
 	MarkGUCPrefixReserved("schemaver");
 }
 
@@ -100,6 +101,8 @@ add_revision(FunctionCallInfo fcinfo, ArrayType *parents)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("upgrade must not be NULL"),
 				 errhint("Use '' for a revision that runs nothing, such as a merge.")));
+	sv_check_identifier(revision, "revision id");
+	directives_check(revision, upgrade, downgrade);
 
 	SPI_connect();
 	result = register_revision(revision, parents, upgrade, downgrade, message,
@@ -174,6 +177,7 @@ move(FunctionCallInfo fcinfo, const char *target, SvDirection direction,
 	plan_check_fingerprint(graph, plan, direction, expected_plan, funcname);
 	if (direction == SV_DIR_UPGRADE)
 		lint_check_plan(graph, plan);
+	nontx_check_plan(graph, plan, direction, false, funcname);
 	run_plan(graph, plan, direction, false, rsinfo->setResult, rsinfo->setDesc);
 	SPI_finish();
 	return (Datum) 0;
@@ -346,6 +350,7 @@ move_stepwise(FunctionCallInfo fcinfo, const char *target,
 								   procname);
 			if (direction == SV_DIR_UPGRADE)
 				lint_check_plan(graph, plan);
+			nontx_check_plan(graph, plan, direction, true, procname);
 			run_plan(graph, plan, direction, true, NULL, NULL);
 		}
 	}

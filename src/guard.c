@@ -12,7 +12,12 @@
  *	  CREATE TRIGGER, GRANT, objects created in or moved into its schema:
  *	  ProcessUtility_hook);
  *	- writing to the schemaver tables (ExecutorStart_hook);
- *	- CREATE INDEX CONCURRENTLY, with a hint on what to do instead;
+ *	- in a transactional revision, statements that cannot run in a
+ *	  transaction block (CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY,
+ *	  REINDEX CONCURRENTLY, VACUUM, ALTER SYSTEM, CREATE DATABASE, ...),
+ *	  with schemaver's own message and a hint about "-- schemaver:
+ *	  transaction=off" (check_transaction_block); any other statement the
+ *	  server refuses for that reason gets the same hint;
  *	- attaching anything to the catalog that would change what the
  *	  extension reads or writes: a table that inherits from a catalog table
  *	  or a catalog table made a child or a partition, a foreign key that
@@ -51,6 +56,7 @@
 #include "catalog/pg_extension.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
+#include "commands/defrem.h"
 #include "commands/extension.h"
 #include "executor/executor.h"
 #include "parser/parse_func.h"
@@ -66,6 +72,8 @@ static int	revisions_level = 0;	/* the outermost (sub)transaction
 static int	internal_depth = 0;	/* schemaver's own catalog statements */
 static Oid	guarded_namespace = InvalidOid;
 static Oid	guarded_extension = InvalidOid;
+static bool toplevel_revision = false;	/* revision SQL runs at top level
+										 * (nontxworker.c) */
 
 static ProcessUtility_hook_type prev_process_utility = NULL;
 static ExecutorStart_hook_type prev_executor_start = NULL;
@@ -97,6 +105,19 @@ static Oid	creation_namespace(const char *schemaname);
 static void check_creation(RangeVar *rv);
 static void check_creation_names(List *names);
 static void check_grant(GrantStmt *grant);
+static const char *needs_top_level(Node *stmt);
+static void check_transaction_block(Node *stmt);
+static bool is_transaction_block_error(ErrorData *edata);
+static void run_utility_with_hint(PlannedStmt *pstmt, const char *queryString,
+								  bool readOnlyTree,
+								  ProcessUtilityContext context,
+								  ParamListInfo params,
+								  QueryEnvironment *queryEnv,
+								  DestReceiver *dest, QueryCompletion *qc);
+
+/* The hint of every refusal of a statement that needs its own transaction */
+#define NONTX_HINT \
+	"Make it a non-transactional revision: begin its SQL with the line \"-- schemaver: transaction=off\" and apply it with CALL schemaver_upgrade_stepwise() (or schemaver_downgrade_stepwise()), which runs each of its statements on its own, outside any transaction block."
 
 /*
  * guard_install
@@ -208,6 +229,18 @@ guard_leave_revision(void)
 {
 	if (revision_depth > 0)
 		revision_depth--;
+}
+
+/*
+ * guard_set_toplevel
+ *		Revision SQL runs at top level, each statement in a transaction of
+ *		its own (a non-transactional revision, in nontxworker.c): statements
+ *		that need that are no longer refused.  Every other guard applies.
+ */
+void
+guard_set_toplevel(bool toplevel)
+{
+	toplevel_revision = toplevel;
 }
 
 /*
@@ -553,8 +586,9 @@ check_publication_objects(List *objects)
 
 /*
  * ProcessUtility hook: statements that the object access hook does not see,
- * and CREATE INDEX CONCURRENTLY, which PostgreSQL would refuse without
- * saying what to do instead.
+ * and statements that cannot run in a transaction block, which PostgreSQL
+ * would refuse as "cannot be executed from a function", without saying
+ * what to do instead.
  */
 static void
 guard_process_utility(PlannedStmt *pstmt, const char *queryString,
@@ -566,15 +600,11 @@ guard_process_utility(PlannedStmt *pstmt, const char *queryString,
 	{
 		Node	   *stmt = pstmt->utilityStmt;
 
+		if (revision_depth > 0 && !toplevel_revision)
+			check_transaction_block(stmt);
 		switch (nodeTag(stmt))
 		{
 			case T_IndexStmt:
-				if (((IndexStmt *) stmt)->concurrent && revision_depth > 0)
-					ereport(ERROR,
-							(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-							 errmsg("CREATE INDEX CONCURRENTLY cannot run in revision SQL"),
-							 errdetail("Revision SQL runs inside a transaction block, and CREATE INDEX CONCURRENTLY cannot."),
-							 errhint("Use a plain CREATE INDEX in the revision (it locks writes to the table while it builds), or build the index with CREATE INDEX CONCURRENTLY outside schemaver before the migration and write CREATE INDEX IF NOT EXISTS in the revision.")));
 				check_rangevar(((IndexStmt *) stmt)->relation,
 							   "create an index on the schemaver catalog");
 				break;
@@ -737,12 +767,174 @@ guard_process_utility(PlannedStmt *pstmt, const char *queryString,
 		}
 	}
 
-	if (prev_process_utility)
+	if (revision_depth > 0 && !toplevel_revision)
+		run_utility_with_hint(pstmt, queryString, readOnlyTree, context,
+							  params, queryEnv, dest, qc);
+	else if (prev_process_utility)
 		prev_process_utility(pstmt, queryString, readOnlyTree, context,
 							 params, queryEnv, dest, qc);
 	else
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 								params, queryEnv, dest, qc);
+}
+
+/*
+ * The name of a statement that cannot run in a transaction block, as the
+ * server names it, or NULL.  These are the statements whose command calls
+ * PreventInTransactionBlock whatever its table or state; those that do so
+ * only in some states (CLUSTER or REINDEX of a partitioned table,
+ * subscriptions that create or drop a slot) are caught by
+ * run_utility_with_hint instead.
+ */
+static const char *
+needs_top_level(Node *stmt)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_IndexStmt:
+			if (((IndexStmt *) stmt)->concurrent)
+				return "CREATE INDEX CONCURRENTLY";
+			break;
+		case T_DropStmt:
+			if (((DropStmt *) stmt)->concurrent)
+				return "DROP INDEX CONCURRENTLY";
+			break;
+		case T_ReindexStmt:
+			{
+				ReindexStmt *reindex = (ReindexStmt *) stmt;
+
+				foreach(lc, reindex->params)
+				{
+					DefElem    *opt = lfirst_node(DefElem, lc);
+
+					if (strcmp(opt->defname, "concurrently") == 0 &&
+						(opt->arg == NULL || defGetBoolean(opt)))
+						return "REINDEX CONCURRENTLY";
+				}
+				if (reindex->kind == REINDEX_OBJECT_SCHEMA)
+					return "REINDEX SCHEMA";
+				if (reindex->kind == REINDEX_OBJECT_SYSTEM)
+					return "REINDEX SYSTEM";
+				if (reindex->kind == REINDEX_OBJECT_DATABASE)
+					return "REINDEX DATABASE";
+			}
+			break;
+		case T_VacuumStmt:
+			if (((VacuumStmt *) stmt)->is_vacuumcmd)
+				return "VACUUM";
+			break;
+		case T_ClusterStmt:
+			if (((ClusterStmt *) stmt)->relation == NULL)
+				return "CLUSTER";
+			break;
+		case T_AlterSystemStmt:
+			return "ALTER SYSTEM";
+		case T_CreatedbStmt:
+			return "CREATE DATABASE";
+		case T_DropdbStmt:
+			return "DROP DATABASE";
+		case T_AlterDatabaseStmt:
+			foreach(lc, ((AlterDatabaseStmt *) stmt)->options)
+				if (strcmp(lfirst_node(DefElem, lc)->defname, "tablespace") == 0)
+					return "ALTER DATABASE SET TABLESPACE";
+			break;
+		case T_CreateTableSpaceStmt:
+			return "CREATE TABLESPACE";
+		case T_DropTableSpaceStmt:
+			return "DROP TABLESPACE";
+		case T_DiscardStmt:
+			if (((DiscardStmt *) stmt)->target == DISCARD_ALL)
+				return "DISCARD ALL";
+			break;
+		default:
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * Refuse, in a transactional revision, a statement that cannot run in a
+ * transaction block, before it runs, with schemaver's own message: the
+ * server would say "cannot be executed from a function" (revision SQL runs
+ * from schemaver's functions), which is not what the user wrote.
+ */
+static void
+check_transaction_block(Node *stmt)
+{
+	const char *what = needs_top_level(stmt);
+
+	if (what == NULL)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+			 errmsg("%s cannot run in a transactional revision", what),
+			 errdetail("schemaver runs a revision's SQL inside a transaction block unless the revision says otherwise, and %s cannot run in one.",
+					   what),
+			 errhint(NONTX_HINT)));
+}
+
+/*
+ * Whether an error is the server's refusal of a statement that cannot run
+ * in a transaction block (PreventInTransactionBlock), told by its
+ * untranslated message.
+ */
+static bool
+is_transaction_block_error(ErrorData *edata)
+{
+	static const char *const formats[] = {
+		"%s cannot run inside a transaction block",
+		"%s cannot run inside a subtransaction",
+		"%s cannot be executed from a function",
+		"%s cannot be executed within a pipeline",
+	};
+
+	if (edata->sqlerrcode != ERRCODE_ACTIVE_SQL_TRANSACTION ||
+		edata->message_id == NULL)
+		return false;
+	for (size_t i = 0; i < lengthof(formats); i++)
+		if (strcmp(edata->message_id, formats[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Run a utility statement of a transactional revision; if the server
+ * refuses it because it cannot run in a transaction block (a case that
+ * needs_top_level does not know), add schemaver's hint to that error.
+ */
+static void
+run_utility_with_hint(PlannedStmt *pstmt, const char *queryString,
+					  bool readOnlyTree, ProcessUtilityContext context,
+					  ParamListInfo params, QueryEnvironment *queryEnv,
+					  DestReceiver *dest, QueryCompletion *qc)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		if (prev_process_utility)
+			prev_process_utility(pstmt, queryString, readOnlyTree, context,
+								 params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		MemoryContext errcxt = MemoryContextSwitchTo(cxt);
+
+		edata = CopyErrorData();
+		MemoryContextSwitchTo(errcxt);
+		if (!is_transaction_block_error(edata) || edata->hint != NULL)
+			PG_RE_THROW();
+		FlushErrorState();
+		edata->hint = pstrdup(NONTX_HINT);
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
 }
 
 /*

@@ -86,7 +86,8 @@ static int	lint_table_size = 10240;	/* kB */
 #define LINT_BATCH 1000
 
 /* The directive, after "--" and blanks */
-#define LINT_DIRECTIVE "schemaver:lint-ignore"
+#define LINT_DIRECTIVE_PREFIX "schemaver:"
+#define LINT_DIRECTIVE "lint-ignore"
 
 /* Where findings go: rows of schemaver_lint(), or the upgrade's reports */
 typedef struct LintSink
@@ -422,12 +423,18 @@ lint_one(LintContext *ctx, const char *revision, const char *sql,
 	rev.revision = revision;
 	rev.sql = sql;
 	/*
-	 * Non-transactional revisions (transactional => false) are not in the
-	 * catalog yet: when they are, the fetch query reads the flag and this
-	 * takes it.  The rules already honour it (non-transactional-statement,
-	 * validate-constraint-same-revision, backfill-with-ddl).
+	 * A non-transactional revision ("-- schemaver: transaction=off", read
+	 * by directive.c as the run reads it) changes what some rules say
+	 * (non-transactional-statement, validate-constraint-same-revision,
+	 * backfill-with-ddl).  A bad directive (only a catalog row edited by
+	 * hand has one) is the same clean error the run would give.
 	 */
-	rev.transactional = true;
+	{
+		SvDirectives d;
+
+		directives_parse(sql, revision, "upgrade", &d);
+		rev.transactional = d.transactional;
+	}
 	rev.no_downgrade = no_downgrade;
 
 	MemoryContextSwitchTo(revcxt);
@@ -602,8 +609,16 @@ read_directive(LintRevision *rev, const char *start, const char *end,
 	const char *b;
 	bool		own_line = true;
 	int			named = 0;
+	size_t		prefix = strlen(LINT_DIRECTIVE_PREFIX);
 	size_t		len = strlen(LINT_DIRECTIVE);
 
+	/* "schemaver:lint-ignore", or "schemaver: lint-ignore" as directive.c */
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if ((size_t) (end - p) < prefix ||
+		pg_strncasecmp(p, LINT_DIRECTIVE_PREFIX, prefix) != 0)
+		return;
+	p += prefix;
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
 	if ((size_t) (end - p) < len || pg_strncasecmp(p, LINT_DIRECTIVE, len) != 0)

@@ -106,15 +106,15 @@ const LintRuleDef lint_rules[LR_COUNT] = {
 	},
 	[LR_CREATE_INDEX_NON_CONCURRENTLY] = {
 		"create-index-non-concurrently", LINT_ERROR, false, false,
-		"Use CREATE INDEX CONCURRENTLY, in a non-transactional revision (registered with transactional => false)."
+		"Use CREATE INDEX CONCURRENTLY, in a non-transactional revision (its SQL beginning with \"-- schemaver: transaction=off\")."
 	},
 	[LR_DROP_INDEX_NON_CONCURRENTLY] = {
 		"drop-index-non-concurrently", LINT_ERROR, false, false,
-		"Use DROP INDEX CONCURRENTLY, in a non-transactional revision (registered with transactional => false)."
+		"Use DROP INDEX CONCURRENTLY, in a non-transactional revision (its SQL beginning with \"-- schemaver: transaction=off\")."
 	},
 	[LR_REINDEX_NON_CONCURRENTLY] = {
 		"reindex-non-concurrently", LINT_ERROR, false, false,
-		"Use REINDEX ... CONCURRENTLY, in a non-transactional revision (registered with transactional => false)."
+		"Use REINDEX ... CONCURRENTLY, in a non-transactional revision (its SQL beginning with \"-- schemaver: transaction=off\")."
 	},
 	[LR_VACUUM_FULL] = {
 		"vacuum-full", LINT_ERROR, false, false,
@@ -130,7 +130,7 @@ const LintRuleDef lint_rules[LR_COUNT] = {
 	},
 	[LR_DETACH_PARTITION_NON_CONCURRENTLY] = {
 		"detach-partition-non-concurrently", LINT_WARNING, false, false,
-		"Use DETACH PARTITION ... CONCURRENTLY, in a non-transactional revision (registered with transactional => false)."
+		"Use DETACH PARTITION ... CONCURRENTLY, in a non-transactional revision (its SQL beginning with \"-- schemaver: transaction=off\")."
 	},
 	[LR_RENAME_TABLE] = {
 		"rename-table", LINT_WARNING, false, false,
@@ -166,7 +166,7 @@ const LintRuleDef lint_rules[LR_COUNT] = {
 	},
 	[LR_NON_TRANSACTIONAL_STATEMENT] = {
 		"non-transactional-statement", LINT_ERROR, false, true,
-		"Put the statement in a non-transactional revision (registered with transactional => false), applied by CALL schemaver_upgrade_stepwise()."
+		"Put the statement in a non-transactional revision (its SQL beginning with \"-- schemaver: transaction=off\"), applied by CALL schemaver_upgrade_stepwise()."
 	},
 	[LR_MISSING_DOWNGRADE] = {
 		"missing-downgrade", LINT_WARNING, true, true,

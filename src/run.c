@@ -14,7 +14,11 @@
  *
  * Errors are not caught: the revision's own SQLSTATE and message reach the
  * caller, with an error context line that names the revision and the
- * statement, and the caller's transaction rolls everything back.
+ * statement, and the caller's transaction rolls everything back.  (A
+ * revision's "-- schemaver:" directives may change that: with lock retries
+ * it runs in a subtransaction that a lock timeout rolls back and
+ * locktimeout.c runs again; a non-transactional one runs in a background
+ * worker, nontx.c.)
  *
  * src/run.c
  *
@@ -49,7 +53,8 @@ typedef struct PlanErrorContext
 static void check_snapshot_after_lock(void);
 static void plan_error_callback(void *arg);
 static void run_revision_sql(const char *revision, const char *operation,
-							 const char *sql);
+							 const char *sql, bool stepwise);
+static void run_statements(void *arg);
 static void report_spi_failure(int rc);
 static ArrayType *ids_array(SvGraph *graph, const int *revs, int n);
 static Datum heads_literal(SvGraph *graph);
@@ -271,11 +276,59 @@ report_spi_failure(int rc)
 }
 
 /*
- * Run one revision's SQL, statement by statement.
+ * One revision's SQL being run: what run_statements needs, and the number
+ * of the statement running (for the messages of locktimeout.c).
+ */
+typedef struct RevisionRun
+{
+	const char *revision;
+	const char *operation;
+	const char *sql;
+	SvLockPolicy policy;
+	int			statement;
+} RevisionRun;
+
+/*
+ * Run one revision's SQL, statement by statement, as its directives say
+ * (directive.c): a non-transactional revision in a background worker
+ * (nontx.c), one that may retry after a lock timeout in a subtransaction
+ * it can be rolled back to (locktimeout.c), any other directly.
  */
 static void
-run_revision_sql(const char *revision, const char *operation, const char *sql)
+run_revision_sql(const char *revision, const char *operation, const char *sql,
+				 bool stepwise)
 {
+	SvDirectives d;
+	RevisionRun rr;
+
+	directives_parse(sql, revision, operation, &d);
+	if (!d.transactional)
+	{
+		nontx_run(revision, operation, sql, &d, stepwise);
+		return;
+	}
+	rr.revision = revision;
+	rr.operation = operation;
+	rr.sql = sql;
+	rr.statement = 0;
+	locktimeout_policy(&d, &rr.policy);
+	if (rr.policy.retries > 0)
+		locktimeout_run_retrying(revision, operation, &rr.policy, stepwise,
+								 run_statements, &rr, &rr.statement);
+	else
+		run_statements(&rr);
+}
+
+/*
+ * Run the statements of one revision (a RevisionRun), with its lock
+ * timeout, the revision guard, and a GUC nest level that ends every setting
+ * it changes with it.
+ */
+static void
+run_statements(void *arg)
+{
+	RevisionRun *rr = (RevisionRun *) arg;
+	const char *sql = rr->sql;
 	SvRevisionErrorContext ctx;
 	ErrorContextCallback errcb;
 	List	   *stmts;
@@ -283,11 +336,12 @@ run_revision_sql(const char *revision, const char *operation, const char *sql)
 	int			nestlevel;
 	MemoryContext cxt = CurrentMemoryContext;
 
-	run_push_revision_context(&ctx, &errcb, revision, operation, sql);
+	run_push_revision_context(&ctx, &errcb, rr->revision, rr->operation, sql);
 
 	stmts = pg_parse_query(sql);
 
 	nestlevel = NewGUCNestLevel();
+	locktimeout_apply(&rr->policy, false);
 	guard_enter_revision();
 	PG_TRY();
 	{
@@ -309,6 +363,8 @@ run_revision_sql(const char *revision, const char *operation, const char *sql)
 			text = pnstrdup(start, len);
 
 			ctx.statement++;
+			rr->statement = ctx.statement;
+			locktimeout_next_statement();
 			rc = SPI_execute(text, false, 0);
 			MemoryContextSwitchTo(cxt);
 			if (rc < 0)
@@ -317,11 +373,18 @@ run_revision_sql(const char *revision, const char *operation, const char *sql)
 			pfree(text);
 		}
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		guard_leave_revision();
+		locktimeout_disarm();
+		/* without retries, say which lock a lock timeout was about */
+		if (rr->policy.retries == 0)
+			locktimeout_rethrow(cxt, rr->statement);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	guard_leave_revision();
+	locktimeout_disarm();
 
 	/* settings the revision changed end with it */
 	AtEOXact_GUC(false, nestlevel);
@@ -664,7 +727,7 @@ run_steps(SvGraph *graph, SvPlan *plan, bool stepwise,
 		started = GetCurrentTimestamp();
 		if (text->sql != NULL)
 		{
-			run_revision_sql(r->id, opname, text->sql);
+			run_revision_sql(r->id, opname, text->sql, stepwise);
 			lock_check_held();
 		}
 

@@ -430,3 +430,18 @@ LANGUAGE C STABLE
 AS 'MODULE_PATHNAME', 'schemaver_lint';
 
 REVOKE ALL ON FUNCTION schemaver_lint(text) FROM PUBLIC;
+
+/*
+ * A preview script's non-transactional step (src/scriptrun.c): a revision
+ * whose SQL begins with "-- schemaver: transaction=off" runs outside any
+ * transaction, called at top level between the script's transactions.
+ */
+CREATE PROCEDURE schemaver.run_script_step_nontx(fingerprint text, step integer,
+                                                 revision text, operation text,
+                                                 checksum text, sql text)
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'schemaver_run_script_step_nontx';
+
+REVOKE ALL ON PROCEDURE
+    schemaver.run_script_step_nontx(text, integer, text, text, text, text)
+FROM PUBLIC;

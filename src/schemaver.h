@@ -29,6 +29,11 @@
  * diff.c matches two descriptions and produces the ordered (upgrade,
  * downgrade, hazard) rows.
  *
+ * Production safety (release 1.1): run.c reads each revision's directives
+ * (directive.c): it runs a non-transactional revision through a background
+ * worker (nontx.c, nontxworker.c), and one that may retry after a lock
+ * timeout in a subtransaction (locktimeout.c).
+ *
  * At the bottom, calling no other file: lock.c (schemaver's lock),
  * checksum.c (content checksums, plan fingerprints), escape.c (showing user
  * text safely), args.c (reading the functions' arguments), guard.c.  A file
@@ -377,6 +382,7 @@ extern void guard_prepare(void);
 extern void guard_enter_revision(void);
 extern void guard_leave_revision(void);
 extern bool guard_in_revision(void);
+extern void guard_set_toplevel(bool toplevel);
 extern void guard_begin_internal(void);
 extern void guard_end_internal(void);
 extern void guard_check_not_nested(const char *funcname);
@@ -551,5 +557,58 @@ extern List *desired_schema_list(ArrayType *schemas);
 extern List *diff_descriptions(SvDescription *a, SvDescription *b);
 extern char *diff_grant_statements(const char *target, const char *owner_sql,
 								   const char *column, List *from, List *to);
+
+/*
+ * directive.c: the "-- schemaver: key=value" lines at the start of a
+ * revision's upgrade or downgrade SQL (per-revision options).
+ */
+typedef struct SvDirectives
+{
+	bool		transactional;	/* false: transaction=off */
+	bool		given_transaction;
+	int			lock_timeout;	/* ms; -1: not given (0 is off) */
+	int			lock_retries;	/* -1: not given */
+	int			lock_retry_delay;	/* ms; -1: not given */
+	int			lock_retries_line;	/* where lock_retries was given */
+} SvDirectives;
+
+extern void directives_init(SvDirectives *d);
+extern void directives_parse(const char *sql, const char *revision,
+							 const char *which, SvDirectives *out);
+extern void directives_check(const char *revision, const char *upgrade,
+							 const char *downgrade);
+
+/*
+ * locktimeout.c: schemaver.lock_timeout, lock_retries, lock_retry_delay;
+ * which lock a revision waited for; rolling it back and trying again.
+ */
+typedef struct SvLockPolicy
+{
+	bool		set_timeout;	/* set lock_timeout for the revision */
+	int			timeout;		/* ms; 0: off */
+	int			retries;
+	int			delay;			/* ms before the first retry */
+} SvLockPolicy;
+
+extern void locktimeout_init(void);
+extern void locktimeout_policy(const SvDirectives *d, SvLockPolicy *policy);
+extern void locktimeout_apply(const SvLockPolicy *policy, bool session);
+extern void locktimeout_next_statement(void);
+extern void locktimeout_disarm(void);
+pg_noreturn extern void locktimeout_rethrow(MemoryContext cxt, int statement);
+extern void locktimeout_run_retrying(const char *revision, const char *operation,
+									 const SvLockPolicy *policy, bool stepwise,
+									 void (*fn) (void *arg), void *arg,
+									 int *statement);
+
+/*
+ * nontx.c: non-transactional revisions ("-- schemaver: transaction=off"),
+ * run by a background worker (nontxworker.c) for the stepwise procedures.
+ */
+extern void nontx_run(const char *revision, const char *operation,
+					  const char *sql, const SvDirectives *d, bool stepwise);
+extern void nontx_check_plan(SvGraph *graph, SvPlan *plan,
+							 SvDirection direction, bool stepwise,
+							 const char *funcname);
 
 #endif							/* SCHEMAVER_H */

@@ -44,6 +44,16 @@
  * passes pg_catalog.decode(<dollar-quoted text>, 'escape'), in which \ooo
  * is one byte in octal and \\ a backslash, converted back to text.
  *
+ * A plan with non-transactional steps ("-- schemaver: transaction=off",
+ * directive.c) makes a script of several transactions, as the stepwise
+ * procedures run it: the script commits before each such step and calls
+ *
+ *	CALL schemaver.run_script_step_nontx('<fingerprint>', 3, 'r4', ...);
+ *
+ * outside any transaction block (with the revision's SQL dollar-quoted in
+ * the same way), then begins a new transaction for the steps after it.
+ * Its header says so, and which steps they are.
+ *
  * The script starts with \set ON_ERROR_STOP on and \encoding, the client
  * encoding it was written in, before any text that is not ASCII, so that
  * psql reads the file in the encoding it is in.  (A revision that changes
@@ -75,7 +85,7 @@ static char *choose_dollar_tag(const char *body, const char *checksum);
 static int	count_lines(const char *s);
 static void append_step(StringInfo buf, SvGraph *graph, SvPlan *plan, int i,
 						SvStepText *text, const char *fingerprint,
-						int *removed, int *added);
+						bool nontx, int *removed, int *added);
 
 /*
  * schemaver_upgrade_sql(target text DEFAULT 'head')
@@ -141,6 +151,9 @@ make_script(const char *call, const char *kind, const char *target,
 	int		   *removed;
 	int		   *added;
 	text	   *result;
+	bool	   *nontx;
+	int			nnontx = 0;
+	bool		in_transaction = true;
 
 	guard_check_not_nested(psprintf("schemaver_%s_sql()", kind));
 	SPI_connect();
@@ -176,10 +189,44 @@ make_script(const char *call, const char *kind, const char *target,
 	 */
 	removed = palloc(sizeof(int) * Max(graph->nrevs, 1));
 	added = palloc(sizeof(int) * Max(graph->nrevs, 1));
+
+	/* which steps are non-transactional (their directives, as they run) */
+	nontx = palloc0(sizeof(bool) * Max(plan->nsteps, 1));
+	for (int i = 0; i < plan->nsteps; i++)
+	{
+		SvDirectives d;
+
+		directives_parse(texts[i].sql, graph->revs[plan->steps[i].rev].id,
+						 run_operation_name(plan->steps[i].op), &d);
+		nontx[i] = !d.transactional;
+		if (nontx[i])
+			nnontx++;
+	}
+
+	/*
+	 * The steps; a non-transactional one runs between the transactions of
+	 * the others.
+	 */
 	initStringInfo(&body);
 	for (int i = 0; i < plan->nsteps; i++)
-		append_step(&body, graph, plan, i, &texts[i], fingerprint, removed,
-					added);
+	{
+		if (nontx[i] && in_transaction)
+		{
+			appendStringInfoString(&body,
+								   "\n-- The next step runs outside any transaction: commit the steps so far.\n"
+								   "COMMIT;\n");
+			in_transaction = false;
+		}
+		else if (!nontx[i] && !in_transaction)
+		{
+			appendStringInfoString(&body, "\nBEGIN ISOLATION LEVEL READ COMMITTED;\n");
+			in_transaction = true;
+		}
+		append_step(&body, graph, plan, i, &texts[i], fingerprint, nontx[i],
+					removed, added);
+	}
+	if (!in_transaction)
+		appendStringInfoString(&body, "\nBEGIN ISOLATION LEVEL READ COMMITTED;\n");
 
 	/* the encoding first: everything before it is ASCII */
 	initStringInfo(&buf);
@@ -190,15 +237,33 @@ make_script(const char *call, const char *kind, const char *target,
 					 pg_get_client_encoding_name());
 	appendStringInfo(&buf, "-- schemaver script: %s\n", call);
 	appendStringInfo(&buf, "-- Plan fingerprint: %s\n", fingerprint);
+	if (nnontx == 0)
+		appendStringInfoString(&buf,
+							   "--\n"
+							   "-- What that call would do from the state below, in one transaction.\n");
+	else
+		appendStringInfo(&buf,
+						 "--\n"
+						 "-- What that call would do from the state below, in several transactions:\n"
+						 "-- %d of its steps %s non-transactional (\"-- schemaver: transaction=off\"),\n"
+						 "-- as CALL schemaver_%s_stepwise() runs them.  The script commits before\n"
+						 "-- each of them and runs it outside any transaction block, each of its\n"
+						 "-- statements on its own, in a background worker; then it goes on in a\n"
+						 "-- new transaction.  It holds schemaver's lock throughout.  If it stops,\n"
+						 "-- the steps committed before stay, as with a stepwise walk.  A\n"
+						 "-- non-transactional step is a CALL of schemaver.run_script_step_nontx().\n",
+						 nnontx, nnontx == 1 ? "is" : "are", kind);
 	appendStringInfoString(&buf,
-						   "--\n"
-						   "-- What that call would do from the state below, in one transaction.\n"
 						   "-- Review it, then run it with\n"
 						   "--     psql -X -v ON_ERROR_STOP=1 -f this_file.sql\n"
 						   "-- (not with --single-transaction: it has its own BEGIN and COMMIT), or\n"
 						   "-- apply exactly this plan without the script:\n");
-	appendStringInfo(&buf, "--     SELECT * FROM schemaver_%s(%s, plan => '%s');\n",
-					 kind, quote_literal_cstr(target), fingerprint);
+	if (nnontx == 0)
+		appendStringInfo(&buf, "--     SELECT * FROM schemaver_%s(%s, plan => '%s');\n",
+						 kind, quote_literal_cstr(target), fingerprint);
+	else
+		appendStringInfo(&buf, "--     CALL schemaver_%s_stepwise(%s, plan => '%s');\n",
+						 kind, quote_literal_cstr(target), fingerprint);
 	appendStringInfoString(&buf,
 						   "-- Either way it first takes schemaver's lock and checks that the database\n"
 						   "-- is still at the state below and that every revision still has the\n"
@@ -230,7 +295,9 @@ make_script(const char *call, const char *kind, const char *target,
 			const char *message = texts[i].message;
 
 			append_comment(&buf, psprintf("--   %d. ", i + 1), "--      ",
-						   psprintf("%s %s%s%s", run_operation_name(step->op),
+						   psprintf("%s%s %s%s%s",
+									nontx[i] ? "(non-transactional) " : "",
+									run_operation_name(step->op),
 									run_step_arrow(graph, step),
 									message ? ": " : "",
 									message ? message : ""));
@@ -349,13 +416,14 @@ count_lines(const char *s)
 
 /*
  * One step: a header of comments, and the call of schemaver.run_script_step
- * with the revision's SQL.  Moves the in-memory state past the step, for
+ * (a non-transactional step: CALL schemaver.run_script_step_nontx) with the
+ * revision's SQL.  Moves the in-memory state past the step, for
  * the next step's header.
  */
 static void
 append_step(StringInfo buf, SvGraph *graph, SvPlan *plan, int i,
-			SvStepText *text, const char *fingerprint, int *removed,
-			int *added)
+			SvStepText *text, const char *fingerprint, bool nontx,
+			int *removed, int *added)
 {
 	SvStep	   *step = &plan->steps[i];
 	SvRevision *r = &graph->revs[step->rev];
@@ -373,6 +441,9 @@ append_step(StringInfo buf, SvGraph *graph, SvPlan *plan, int i,
 	append_comment(buf, "--   ", "--   ",
 				   psprintf("revision %s, content checksum %s", r->id,
 							text->checksum));
+	if (nontx)
+		appendStringInfoString(buf, "--   Non-transactional: it runs outside any transaction, each statement on\n"
+							   "--   its own, and is recorded after its last statement.\n");
 
 	{
 		bool		escaped = sv_has_invisible(text->sql);
@@ -411,7 +482,9 @@ append_step(StringInfo buf, SvGraph *graph, SvPlan *plan, int i,
 						 escaped ? ", escaped: it holds control characters" : "");
 		appendStringInfoString(buf, "-- ============================================================================\n");
 		appendStringInfo(buf,
-						 "SELECT * FROM schemaver.run_script_step('%s', %d, %s, %s, '%s', %s%s\n",
+						 "%s('%s', %d, %s, %s, '%s', %s%s\n",
+						 nontx ? "CALL schemaver.run_script_step_nontx"
+						 : "SELECT * FROM schemaver.run_script_step",
 						 fingerprint, i + 1, quote_literal_cstr(r->id),
 						 quote_literal_cstr(opname), text->checksum,
 						 escaped ? "pg_catalog.convert_from(pg_catalog.decode(" : "",

@@ -30,6 +30,22 @@
  * run_script_end: a script cut short, or edited to leave out steps, fails
  * at COMMIT and changes nothing.
  *
+ * A plan with non-transactional steps ("-- schemaver: transaction=off")
+ * makes a script of several transactions, as the stepwise procedures run
+ * it: run_script_begin then also takes schemaver's lock at session level,
+ * and keeps the script in session memory; the script commits before each
+ * non-transactional step and runs it, outside any transaction block, with
+ *
+ *	CALL schemaver.run_script_step_nontx(fingerprint, n, revision,
+ *										 operation, checksum, sql)
+ *
+ * which runs it as CALL schemaver_upgrade_stepwise() would (a background
+ * worker, nontx.c) and commits it; then a new transaction takes the next
+ * steps, up to run_script_end, which releases the session lock at the end
+ * of its transaction.  A commit is allowed only just before or just after
+ * a non-transactional step; an error anywhere ends the script (the steps
+ * committed before it stay, as with a stepwise walk) and releases the lock.
+ *
  * src/scriptrun.c
  *
  *-------------------------------------------------------------------------
@@ -37,8 +53,12 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_extension.h"
 #include "executor/spi.h"
+#include "nodes/parsenodes.h"
+#include "storage/lock.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "schemaver.h"
@@ -46,8 +66,13 @@
 PG_FUNCTION_INFO_V1(schemaver_run_script_begin);
 PG_FUNCTION_INFO_V1(schemaver_run_script_step);
 PG_FUNCTION_INFO_V1(schemaver_run_script_end);
+PG_FUNCTION_INFO_V1(schemaver_run_script_step_nontx);
 
-/* The script running in this transaction, in TopTransactionContext */
+/*
+ * The script running in this transaction, in TopTransactionContext; or,
+ * when its plan has non-transactional steps, in this session, in
+ * TopMemoryContext, with schemaver's lock held at session level.
+ */
 typedef struct ScriptRun
 {
 	char	   *fingerprint;
@@ -59,6 +84,9 @@ typedef struct ScriptRun
 	char	  **checksums;
 	int			nend;			/* the heads the plan ends at, sorted */
 	char	  **end_heads;
+	bool	   *nontx;			/* of each step: non-transactional */
+	bool		session;		/* any step is: several transactions */
+	LOCKTAG		lock;			/* schemaver's lock, held at session level */
 } ScriptRun;
 
 static ScriptRun *script_run = NULL;
@@ -67,6 +95,13 @@ static void scriptrun_xact_callback(XactEvent event, void *arg);
 static SvDirection script_direction(const char *kind);
 static ScriptRun *current_script(const char *fingerprint);
 static char *strip_framing(const char *sql, int step);
+static void forget_script(bool release_lock);
+static bool may_commit(ScriptRun *run);
+static void check_step(ScriptRun *run, int n, const char *revision,
+					   const char *operation, const char *checksum);
+static SvStep *registered_step(ScriptRun *run, SvGraph *graph, int n,
+							   const char *revision, const char *operation,
+							   const char *checksum, const char *sql);
 
 /*
  * scriptrun_init
@@ -79,9 +114,54 @@ scriptrun_init(void)
 }
 
 /*
- * Before a commit, refuse one in which a script began and did not end; at
- * the end of the transaction, forget the script (its memory goes with
- * TopTransactionContext).
+ * Forget the running script; release schemaver's session-level lock if it
+ * took one and release_lock.  (The memory of a script in a transaction goes
+ * with TopTransactionContext.)
+ */
+static void
+forget_script(bool release_lock)
+{
+	ScriptRun  *run = script_run;
+
+	script_run = NULL;
+	if (run == NULL || !run->session)
+		return;
+	if (release_lock)
+		(void) LockRelease(&run->lock, ExclusiveLock, true);
+	for (int i = 0; i < run->nsteps; i++)
+	{
+		pfree(run->revisions[i]);
+		pfree(run->checksums[i]);
+	}
+	for (int i = 0; i < run->nend; i++)
+		pfree(run->end_heads[i]);
+	pfree(run->revisions);
+	pfree(run->checksums);
+	pfree(run->ops);
+	pfree(run->end_heads);
+	pfree(run->nontx);
+	pfree(run->fingerprint);
+	pfree(run);
+}
+
+/*
+ * Whether a transaction of the script may commit now: only a script of
+ * several transactions, just before or just after a non-transactional step.
+ */
+static bool
+may_commit(ScriptRun *run)
+{
+	if (!run->session)
+		return false;
+	return (run->done < run->nsteps && run->nontx[run->done]) ||
+		(run->done > 0 && run->nontx[run->done - 1]);
+}
+
+/*
+ * Before a commit, refuse one in which a script began and did not end
+ * (except at the pauses of a script of several transactions); at the end
+ * of the transaction, forget a script of one transaction, and after an
+ * error a script of several, whose session lock goes too.
  */
 static void
 scriptrun_xact_callback(XactEvent event, void *arg pg_attribute_unused())
@@ -90,7 +170,8 @@ scriptrun_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 	{
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
-			if (script_run != NULL)
+			if (script_run != NULL &&
+				(event == XACT_EVENT_PRE_PREPARE || !may_commit(script_run)))
 				ereport(ERROR,
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						 errmsg("schemaver script ended after step %d of %d",
@@ -99,9 +180,12 @@ scriptrun_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 						 errhint("Run the whole script as it was generated.")));
 			break;
 		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PREPARE:
-			script_run = NULL;
+			if (script_run != NULL && !script_run->session)
+				script_run = NULL;
+			break;
+		case XACT_EVENT_ABORT:
+			forget_script(true);
 			break;
 		default:
 			break;
@@ -160,6 +244,69 @@ strip_framing(const char *sql, int step)
 }
 
 /*
+ * Refuse step n of the script unless it is the next step of the plan, with
+ * that revision, operation and checksum.
+ */
+static void
+check_step(ScriptRun *run, int n, const char *revision, const char *operation,
+		   const char *checksum)
+{
+	if (n != run->done + 1 || n > run->nsteps)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("step %d of the schemaver script is out of order", n),
+				 errdetail("The script's plan has %d steps, and %d of them have run.",
+						   run->nsteps, run->done),
+				 errhint("Run the whole script as it was generated.")));
+	if (strcmp(revision, run->revisions[n - 1]) != 0 ||
+		strcmp(operation, run_operation_name(run->ops[n - 1])) != 0 ||
+		strcmp(checksum, run->checksums[n - 1]) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("step %d of the schemaver script is not step %d of its plan", n, n),
+				 errdetail("The plan's step %d is the %s of revision %s (checksum %s).",
+						   n, run_operation_name(run->ops[n - 1]),
+						   run->revisions[n - 1], run->checksums[n - 1]),
+				 errhint("Do not edit a generated script: register changes as revisions and generate the script again.")));
+}
+
+/*
+ * Step n of the script as the catalog has it now, checked: still
+ * registered, still possible from the current state, and with exactly the
+ * SQL (already stripped of the script's framing) and checksum the script
+ * passes.
+ */
+static SvStep *
+registered_step(ScriptRun *run, SvGraph *graph, int n, const char *revision,
+				const char *operation, const char *checksum, const char *sql)
+{
+	SvStep	   *step = palloc(sizeof(SvStep));
+	SvPlan		plan;
+	SvStepText *text;
+
+	step->rev = graph_find(graph, revision);
+	step->op = run->ops[n - 1];
+	if (step->rev < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("revision \"%s\" is no longer registered", revision)));
+	plan.nsteps = 1;
+	plan.steps = step;
+	plan_check_step(graph, step);
+
+	/* the SQL must be the revision's, as registered */
+	text = catalog_fetch_steps(graph, &plan, 0, 1);
+	if (strcmp(text->checksum, checksum) != 0 || strcmp(text->sql, sql) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the SQL of step %d of the schemaver script is not the registered %s SQL of revision \"%s\"",
+						n, operation, revision),
+				 errdetail("A script runs only the SQL it was generated with. Nothing was changed."),
+				 errhint("Do not edit a generated script: register changes as revisions and generate the script again.")));
+	return step;
+}
+
+/*
  * schemaver.run_script_begin(kind text, target text, fingerprint text)
  */
 Datum
@@ -181,6 +328,8 @@ schemaver_run_script_begin(PG_FUNCTION_ARGS)
 	int		   *added;
 	int			nremoved,
 				nadded;
+	bool	   *nontx;
+	bool		session = false;
 
 	guard_check_not_nested("schemaver.run_script_begin()");
 	if (script_run != NULL)
@@ -208,8 +357,21 @@ schemaver_run_script_begin(PG_FUNCTION_ARGS)
 	/* keep the plan, and where it ends, for the steps and the end */
 	if (plan->nsteps > 0)
 		texts = catalog_fetch_steps(graph, plan, 0, plan->nsteps);
-	old = MemoryContextSwitchTo(TopTransactionContext);
+	nontx = palloc0(sizeof(bool) * Max(plan->nsteps, 1));
+	for (int i = 0; i < plan->nsteps; i++)
+	{
+		SvDirectives d;
+
+		directives_parse(texts[i].sql, graph->revs[plan->steps[i].rev].id,
+						 run_operation_name(plan->steps[i].op), &d);
+		nontx[i] = !d.transactional;
+		session |= nontx[i];
+	}
+	old = MemoryContextSwitchTo(session ? TopMemoryContext : TopTransactionContext);
 	run = palloc0(sizeof(ScriptRun));
+	run->session = session;
+	run->nontx = palloc(sizeof(bool) * Max(plan->nsteps, 1));
+	memcpy(run->nontx, nontx, sizeof(bool) * Max(plan->nsteps, 1));
 	run->fingerprint = pstrdup(fingerprint);
 	run->direction = direction;
 	run->nsteps = plan->nsteps;
@@ -229,13 +391,23 @@ schemaver_run_script_begin(PG_FUNCTION_ARGS)
 	for (int i = 0; i < plan->nsteps; i++)
 		apply_step_to_state(graph, &plan->steps[i], removed, &nremoved,
 							added, &nadded);
-	old = MemoryContextSwitchTo(TopTransactionContext);
+	old = MemoryContextSwitchTo(session ? TopMemoryContext : TopTransactionContext);
 	run->nend = graph->ncurrent;
 	run->end_heads = palloc(sizeof(char *) * Max(graph->ncurrent, 1));
 	for (int i = 0; i < graph->ncurrent; i++)
 		run->end_heads[i] = pstrdup(graph->revs[graph->current[i]].id);
 	MemoryContextSwitchTo(old);
 
+	/*
+	 * A script of several transactions holds schemaver's lock across them:
+	 * at session level too (granted at once, this transaction holds it).
+	 */
+	if (session)
+	{
+		run_lock_session();
+		SET_LOCKTAG_OBJECT(run->lock, MyDatabaseId, ExtensionRelationId,
+						   lock_extension_oid(), 0);
+	}
 	SPI_finish();
 	script_run = run;
 	PG_RETURN_VOID();
@@ -260,54 +432,26 @@ schemaver_run_script_step(PG_FUNCTION_ARGS)
 	ScriptRun  *run;
 	SvGraph    *graph;
 	SvPlan		plan;
-	SvStep		step;
-	SvStepText *text;
 
 	guard_check_not_nested("schemaver.run_script_step()");
 	n = sv_int_arg(fcinfo, 1, "step");
 	run = current_script(fingerprint);
-	if (n != run->done + 1 || n > run->nsteps)
+	check_step(run, n, revision, operation, checksum);
+	if (run->nontx[n - 1])
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("step %d of the schemaver script is out of order", n),
-				 errdetail("The script's plan has %d steps, and %d of them have run.",
-						   run->nsteps, run->done),
+				 errmsg("step %d of the schemaver script is non-transactional", n),
+				 errdetail("The script runs it outside any transaction, with CALL schemaver.run_script_step_nontx()."),
 				 errhint("Run the whole script as it was generated.")));
-	if (strcmp(revision, run->revisions[n - 1]) != 0 ||
-		strcmp(operation, run_operation_name(run->ops[n - 1])) != 0 ||
-		strcmp(checksum, run->checksums[n - 1]) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("step %d of the schemaver script is not step %d of its plan", n, n),
-				 errdetail("The plan's step %d is the %s of revision %s (checksum %s).",
-						   n, run_operation_name(run->ops[n - 1]),
-						   run->revisions[n - 1], run->checksums[n - 1]),
-				 errhint("Do not edit a generated script: register changes as revisions and generate the script again.")));
 	sql = strip_framing(sql, n);
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	lock_check_held();
 	graph = catalog_load_graph();
-	step.rev = graph_find(graph, revision);
-	step.op = run->ops[n - 1];
-	if (step.rev < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("revision \"%s\" is no longer registered", revision)));
 	plan.nsteps = 1;
-	plan.steps = &step;
-	plan_check_step(graph, &step);
-
-	/* the SQL must be the revision's, as registered */
-	text = catalog_fetch_steps(graph, &plan, 0, 1);
-	if (strcmp(text->checksum, checksum) != 0 || strcmp(text->sql, sql) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("the SQL of step %d of the schemaver script is not the registered %s SQL of revision \"%s\"",
-						n, operation, revision),
-				 errdetail("A script runs only the SQL it was generated with. Nothing was changed."),
-				 errhint("Do not edit a generated script: register changes as revisions and generate the script again.")));
+	plan.steps = registered_step(run, graph, n, revision, operation, checksum,
+								 sql);
 
 	run_plan(graph, &plan, run->direction, false, rsinfo->setResult,
 			 rsinfo->setDesc);
@@ -350,6 +494,74 @@ schemaver_run_script_end(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the database is not where the schemaver script's plan ends"),
 				 errhint("Run the whole script as it was generated, without savepoints.")));
-	script_run = NULL;
+
+	/*
+	 * A script of several transactions: from here to the end of this
+	 * transaction, which holds its last steps, hold the lock at transaction
+	 * level, then release the session-level one.
+	 */
+	if (run->session)
+	{
+		SPI_connect();
+		run_lock();
+		SPI_finish();
+	}
+	forget_script(true);
+	PG_RETURN_VOID();
+}
+
+/*
+ * CALL schemaver.run_script_step_nontx(fingerprint text, step integer,
+ *		revision text, operation text, checksum text, sql text)
+ *		A non-transactional step of a script of several transactions,
+ *		called at top level between the script's transactions: runs it as
+ *		the stepwise procedures do (nontx.c) and commits it.
+ */
+Datum
+schemaver_run_script_step_nontx(PG_FUNCTION_ARGS)
+{
+	CallContext *call = (CallContext *) fcinfo->context;
+	char	   *fingerprint = sv_text_arg(fcinfo, 0, "fingerprint", true);
+	char	   *revision = sv_text_arg(fcinfo, 2, "revision", true);
+	char	   *operation = sv_text_arg(fcinfo, 3, "operation", true);
+	char	   *checksum = sv_text_arg(fcinfo, 4, "checksum", true);
+	char	   *sql = sv_text_arg(fcinfo, 5, "sql", true);
+	ScriptRun  *run;
+	SvGraph    *graph;
+	SvPlan		plan;
+	int			n;
+
+	guard_check_not_nested("schemaver.run_script_step_nontx()");
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("step must not be NULL")));
+	n = PG_GETARG_INT32(1);
+	if (call == NULL || !IsA(call, CallContext) || call->atomic)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("schemaver.run_script_step_nontx() cannot run inside a transaction block"),
+				 errdetail("A non-transactional step runs outside any transaction."),
+				 errhint("Run the whole script as it was generated: it commits before this step.")));
+	run = current_script(fingerprint);
+	check_step(run, n, revision, operation, checksum);
+	if (!run->nontx[n - 1])
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("step %d of the schemaver script is not non-transactional", n),
+				 errdetail("The script runs it in a transaction, with SELECT schemaver.run_script_step()."),
+				 errhint("Run the whole script as it was generated.")));
+	sql = strip_framing(sql, n);
+
+	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect_ext failed");
+	lock_check_held();
+	graph = catalog_load_graph();
+	plan.nsteps = 1;
+	plan.steps = registered_step(run, graph, n, revision, operation, checksum,
+								 sql);
+	run_plan(graph, &plan, run->direction, true, NULL, NULL);
+	run->done++;
+	SPI_finish();
 	PG_RETURN_VOID();
 }

@@ -108,6 +108,20 @@ def main(raw, meta_path, out):
     else:
         rows.append(("W1 overhead per revision (SELECT 1 revisions)", s(f), s(v) if v else state("ovh.up.sv"),
                      "-", "<= 50 us", "n/a"))
+    # LT: what a lock timeout costs when nothing contends
+    ratio_row("LT upgrade, %d DDL revisions, with schemaver.lock_timeout set / without" % n,
+              "lt.ddl.off", "lt.ddl.on", 1.05)
+    for kind, label in (("ddl", "%d DDL revisions" % n), ("select1", "%d SELECT 1 revisions" % n)):
+        for side, what in (("on", "schemaver.lock_timeout set"),
+                           ("retries", "lock_timeout and lock_retries=3 (a subtransaction per revision)")):
+            if kind == "ddl" and side == "on":
+                continue
+            f, v = med("lt.%s.off" % kind), med("lt.%s.%s" % (kind, side))
+            if f is None or v is None:
+                continue
+            r = paired("lt.%s.off" % kind, "lt.%s.%s" % (kind, side), lambda x, y: y / x)
+            rows.append(("LT upgrade, %s, with %s / without (no target)" % (label, what),
+                         s(f), s(v), "%.3f" % r, "-", "n/a"))
     # W2
     for key, label in (("w2.first_ms", "first call in a new session"),
                        ("w2.repeat_ms", "repeated call in one session")):

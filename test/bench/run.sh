@@ -31,6 +31,10 @@
 #   W3        BENCH_SCALES revision counts of SELECT 1: registration (one
 #             transaction) against plain INSERTs, upgrade (whole process),
 #             schemaver_history() (server side), backend memory growth.
+#   LT        the W1 DDL revisions (and the W1 ovh SELECT 1 revisions)
+#             upgraded with schemaver.lock_timeout set (and with
+#             schemaver.lock_retries too) against the same upgrade without:
+#             what a lock timeout costs when nothing contends.
 #   peers     Alembic and Sqitch on W1 (and Alembic on W1 ovh), and the
 #             no-op "upgrade head" at N of the three tools, whole processes.
 #   ag        autogenerate: schemaver_diff of BENCH_AG_N tables (10 columns,
@@ -63,7 +67,7 @@
 #   BENCH_AG_N [1000]          tables of the autogenerate workload
 #   BENCH_AG_REPEAT [3]        rounds of the autogenerate workload
 #   BENCH_LINT_N [1000]        revisions for the lint workload
-#   BENCH_ONLY ["w1 long ovh w2 w3 ag lint"]  subset of workloads
+#   BENCH_ONLY ["w1 long ovh w2 w3 lt ag lint"]  subset of workloads
 #   BENCH_PORT [5477]          port number of the private server (socket only)
 #   BENCH_TIMEOUT [1800]       seconds before one timed command is killed
 #   BENCH_SKIP_BUILD [0]       1: do not run make && make install
@@ -99,7 +103,7 @@ BENCH_SCALES=${BENCH_SCALES:-"1000 10000 100000"}
 BENCH_PEERS=${BENCH_PEERS:-1}
 BENCH_SQITCH_REPEAT=${BENCH_SQITCH_REPEAT:-1}
 BENCH_NOOP_REPEAT=${BENCH_NOOP_REPEAT:-5}
-BENCH_ONLY=${BENCH_ONLY:-"w1 long ovh w2 w3 ag lint"}
+BENCH_ONLY=${BENCH_ONLY:-"w1 long ovh w2 w3 lt ag lint"}
 BENCH_AG_N=${BENCH_AG_N:-1000}
 BENCH_AG_REPEAT=${BENCH_AG_REPEAT:-3}
 BENCH_LINT_N=${BENCH_LINT_N:-1000}
@@ -408,6 +412,36 @@ run_long() {
     done
 }
 
+# LT: one kind of revisions (ddl, select1), upgraded without a lock timeout,
+# with schemaver.lock_timeout, and with lock_retries as well (a
+# subtransaction per revision), in rotating order, each on a fresh database
+run_lt() {
+    local kind=$1 n=$2 dir="$WORK/${1}_$2" db opts
+    local -a sides
+    log "LT: $n $kind revisions, schemaver.lock_timeout off / on / on with retries, $BENCH_REPEAT rounds"
+    for ((r = 1; r <= BENCH_REPEAT; r++)); do
+        case $((r % 3)) in
+            1) sides=(off on retries) ;;
+            2) sides=(on retries off) ;;
+            0) sides=(retries off on) ;;
+        esac
+        for side in "${sides[@]}"; do
+            db="b_lt_${kind}_${side}_$r"
+            case $side in
+                off) opts="" ;;
+                on) opts="-c schemaver.lock_timeout=5s" ;;
+                retries) opts="-c schemaver.lock_timeout=5s -c schemaver.lock_retries=3" ;;
+            esac
+            newdb "$db"
+            register "$db" "$dir"
+            checkpoint
+            PGOPTIONS="$opts" timed "lt.$kind.$side" "lt.$kind.$side" "${PSQL[@]}" -d "$db" \
+                -c "SELECT count(*) FROM schemaver_upgrade('head')"
+            dropdb_ "$db"
+        done
+    done
+}
+
 run_w2() {
     local n=$BENCH_NOOP_N dir="$WORK/ddl_$BENCH_NOOP_N" db=b_w2
     log "W2: no-op upgrade head with $n revisions (registered and stamped)"
@@ -643,6 +677,10 @@ peerflags=()
 [ "$BENCH_PEERS" = 1 ] && peerflags=(--alembic --sqitch)
 want w1 && gen ddl "$BENCH_N" "${peerflags[@]}"
 want ovh && gen select1 "$BENCH_N" "${peerflags[@]}"
+if want lt; then
+    want w1 || gen ddl "$BENCH_N"
+    want ovh || gen select1 "$BENCH_N"
+fi
 want long && gen ddl "$BENCH_LONG_N"
 want w2 && gen ddl "$BENCH_NOOP_N"
 if want w3; then
@@ -664,6 +702,10 @@ want ovh && run_w1 ovh select1 "$BENCH_N" "$BENCH_PEERS"
 want long && run_long
 want w2 && run_w2
 want w3 && run_w3
+if want lt; then
+    run_lt ddl "$BENCH_N"
+    run_lt select1 "$BENCH_N"
+fi
 want ag && run_ag
 want lint && run_lint
 
