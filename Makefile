@@ -6,6 +6,10 @@
 #                        running server (see test/run-tests.sh for the
 #                        throwaway-cluster wrapper that CI uses)
 #   make bench           the benchmarks of test/bench/
+#
+# The schemaver command (src/client/, its own PGXS Makefile since PGXS
+# builds one module or one program per Makefile) is built, installed into
+# pg_config --bindir and cleaned with the extension.
 
 EXTENSION = schemaver
 MODULE_big = schemaver
@@ -42,6 +46,21 @@ PROVE_FLAGS = -I ./test/t
 .PHONY: bench
 bench:
 	test/bench/run.sh
+
+# The schemaver command, in src/client/ (PG_CONFIG is passed on)
+.PHONY: client client-install client-uninstall client-clean
+all: client
+install: client-install
+uninstall: client-uninstall
+clean: client-clean
+client:
+	$(MAKE) -C src/client PG_CONFIG=$(PG_CONFIG)
+client-install: client
+	$(MAKE) -C src/client PG_CONFIG=$(PG_CONFIG) install
+client-uninstall:
+	$(MAKE) -C src/client PG_CONFIG=$(PG_CONFIG) uninstall
+client-clean:
+	$(MAKE) -C src/client PG_CONFIG=$(PG_CONFIG) clean
 
 # Every object (and its LLVM bitcode, for JIT inlining) includes the shared
 # header: rebuild them all when it changes (PGXS tracks no header
