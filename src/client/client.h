@@ -284,7 +284,57 @@ extern int	revision_prepare(void);
 extern void revision_step(SvJob *job, PGresult *res);
 extern void merge_step(SvJob *job, PGresult *res);
 
+/* ---------- import*.c: other tools' migrations ---------- */
+
+/* One migration of another tool, as a converter found it */
+typedef struct SvImport
+{
+	char	   *name;			/* its name in the tool (unique) */
+	char	   *message;		/* the revision's message */
+	char	   *upgrade;
+	char	   *downgrade;		/* NULL: none, the revision is irreversible */
+	char	  **parents;		/* names; used when explicit_parents */
+	int			nparents;
+	bool		explicit_parents;	/* else: the previous migration */
+	char	  **depends;		/* names of migrations it requires */
+	int			ndepends;
+	bool		strip_transaction;	/* remove an outer BEGIN; ... COMMIT; */
+	bool		no_transaction; /* the tool ran it outside a transaction */
+	char	   *why_no_transaction;
+	char	   *origin;			/* where it came from, for the file's comment */
+	char	   *id;				/* the revision id (import.c) */
+} SvImport;
+
+typedef struct SvImportSet
+{
+	const char *tool;			/* as --from says */
+	const char *display;		/* "Sqitch", "Diesel", ... */
+	const char *unit;			/* "change", "migration", "revision" */
+	SvImport   *items;
+	int			n;
+	int			alloc;
+} SvImportSet;
+
 /* import.c */
 extern int	import_run(void);
+extern SvImport *import_add(SvImportSet *set, const char *name);
+extern void import_add_depend(SvImport *imp, const char *name);
+extern void import_add_parent(SvImport *imp, const char *name);
+extern char *import_read(const char *path, bool missing_ok);
+extern bool import_is_dir(const char *path);
+extern bool import_is_file(const char *path);
+extern char *import_words(const char *name);
+extern int	import_compare_versions(const char *a, const char *b);
+extern bool import_strip_outer_transaction(char **sql);
+extern void import_warn_meta_commands(const char *tool, const char *file,
+									  const char *sql);
+extern void import_list_dir(const char *path, char ***names, int *n);
+
+/* the converters: false after printing why */
+extern bool import_sqitch(const char *src, SvImportSet *set);
+extern bool import_diesel(const char *src, SvImportSet *set);
+extern bool import_golang_migrate(const char *src, SvImportSet *set);
+extern bool import_flyway(const char *src, SvImportSet *set);
+extern bool import_alembic_sql(const char *src, SvImportSet *set);
 
 #endif							/* SCHEMAVER_CLIENT_H */

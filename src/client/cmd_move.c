@@ -340,9 +340,9 @@ move_finish(SvJob **jobs, int njobs)
 			snprintf(n, sizeof(n), "%d", job->nrun);
 			snprintf(secs, sizeof(secs), "%.3f s", job->elapsed);
 			table_cell(t, job->label);
-			table_cell(t, job->before ? (job->before[0] ? job->before : "<base>") : "?");
-			table_cell(t, job->after ? (job->after[0] ? job->after : "<base>") : "?");
-			table_cell(t, job->skipped ? "" : n);
+			table_cell(t, job->before ? (job->before[0] ? job->before : "<base>") : "");
+			table_cell(t, job->after ? (job->after[0] ? job->after : "<base>") : "");
+			table_cell(t, job->after ? n : "");
 			table_cell(t, job->skipped ? "" : secs);
 			table_cell(t, result_text(job));
 		}

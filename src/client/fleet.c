@@ -264,9 +264,18 @@ connect_done(SvJob *job)
 	{
 		char	   *msg = pg_strdup(PQerrorMessage(job->conn));
 		size_t		len = strlen(msg);
+		char	   *reason;
+		char	   *nl;
 
 		while (len > 0 && msg[len - 1] == '\n')
 			msg[--len] = '\0';
+		/* the end table shows the reason: what follows libpq's "failed: " */
+		reason = pg_strdup(msg);
+		if ((nl = strchr(reason, '\n')) != NULL)
+			*nl = '\0';
+		if (strstr(reason, "failed: ") != NULL)
+			reason = strstr(reason, "failed: ") + strlen("failed: ");
+		job->error = psprintf("could not connect: %s", escape_line(reason));
 		job_fail(job, "could not connect to database \"%s\": %s", job->label, msg);
 		free(msg);
 	}
@@ -657,11 +666,12 @@ job_fail(SvJob *job, const char *fmt,...)
 	va_end(ap);
 	job_print(job, stderr, "%s: error: %s", progname, text);
 	line = escape_line(text);
-	if (job->error == NULL)
+	if (job->error == NULL || strstr(job->json->data, "\"error\":") == NULL)
 	{
 		PQExpBufferData js;
 
-		job->error = line;
+		if (job->error == NULL)
+			job->error = line;
 		initPQExpBuffer(&js);
 		appendPQExpBufferStr(&js, "{\"sqlstate\": null, \"message\": ");
 		json_string(&js, text);
