@@ -90,7 +90,11 @@ GRANT EXECUTE ON ROUTINE
     schemaver_current(),
     schemaver_heads(),
     schemaver_history(),
-    schemaver_verify()
+    schemaver_verify(),
+    schemaver_sync_check(text),
+    schemaver_sync(text[], text[]),
+    schemaver_sync_compare(text[], text[]),
+    schemaver_read_revision_file(text)
 TO regress_sv_priv_migrator;
 -- ... and the rights its revisions need on the application's schema.
 CREATE SCHEMA sv_priv_app AUTHORIZATION regress_sv_priv_migrator;
@@ -101,7 +105,10 @@ GRANT EXECUTE ON FUNCTION
     schemaver_current(),
     schemaver_heads(),
     schemaver_history(),
-    schemaver_verify()
+    schemaver_verify(),
+    schemaver_sync_check(text),
+    schemaver_sync_compare(text[], text[]),
+    schemaver_read_revision_file(text)
 TO regress_sv_priv_reader;
 
 -- Who may execute what: the recipe covers every routine of the extension
@@ -115,7 +122,8 @@ SELECT r.routine,
   FROM sv_routines r
  WHERE has_function_privilege('regress_sv_priv_migrator', r.oid, 'EXECUTE') = r.is_trigger
     OR has_function_privilege('regress_sv_priv_reader', r.oid, 'EXECUTE')
-       <> (r.proname IN ('schemaver_current', 'schemaver_heads', 'schemaver_history', 'schemaver_verify'))
+       <> (r.proname IN ('schemaver_current', 'schemaver_heads', 'schemaver_history', 'schemaver_verify',
+                         'schemaver_sync_check', 'schemaver_sync_compare', 'schemaver_read_revision_file'))
     OR has_function_privilege('regress_sv_priv_nobody', r.oid, 'EXECUTE')
  ORDER BY r.routine COLLATE "C";
 
@@ -179,7 +187,8 @@ INSERT INTO sv_calls SELECT current_user, routine, pg_temp.attempt(call) FROM sv
 SET SESSION AUTHORIZATION regress_sv_priv_reader;
 INSERT INTO sv_calls SELECT current_user, routine, pg_temp.attempt(call) FROM sv_routines
  WHERE NOT is_trigger
-   AND proname NOT IN ('schemaver_current', 'schemaver_heads', 'schemaver_history', 'schemaver_verify');
+   AND proname NOT IN ('schemaver_current', 'schemaver_heads', 'schemaver_history', 'schemaver_verify',
+                       'schemaver_sync_check', 'schemaver_sync_compare', 'schemaver_read_revision_file');
 RESET SESSION AUTHORIZATION;
 SELECT role, count(*) > 0 AS calls_made, bool_and(result LIKE '42501:%') AS all_denied
   FROM sv_calls GROUP BY role ORDER BY role;
