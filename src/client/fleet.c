@@ -147,6 +147,10 @@ spec_label(const char *spec, char **hostpart)
 		else if (strcmp(p->keyword, "user") == 0 && dbname == NULL && spec == NULL)
 			dbname = p->val;
 	}
+	if (host == NULL)
+		host = getenv("PGHOST");
+	if (port == NULL)
+		port = getenv("PGPORT");
 	if (dbname == NULL)
 		dbname = getenv("PGDATABASE");
 	if (dbname == NULL)
