@@ -323,7 +323,7 @@ write_new_file(SvJob *job, NewFile *nf, const char *text)
 void
 revision_step(SvJob *job, PGresult *res)
 {
-	static NewFile nf;
+	NewFile    *nf = job->data;
 
 	switch (job->step++)
 	{
@@ -380,7 +380,8 @@ revision_step(SvJob *job, PGresult *res)
 					}
 					termPQExpBuffer(&heads);
 				}
-				if (!collect_new_file(job, res, &nf, parents, nparents))
+				job->data = nf = pg_malloc0(sizeof(NewFile));
+				if (!collect_new_file(job, res, nf, parents, nparents))
 					return;
 				if (opts.autogenerate)
 				{
@@ -394,8 +395,8 @@ revision_step(SvJob *job, PGresult *res)
 						return;
 					}
 					params[0] = opts.message;
-					params[1] = nf.id;
-					params[2] = ids_literal(nf.parents, nf.nparents);
+					params[1] = nf->id;
+					params[2] = ids_literal(nf->parents, nf->nparents);
 					params[3] = desired_sql;
 					params[4] = opts.ndepends_on ? ids_literal(opts.depends_on, opts.ndepends_on) : NULL;
 					params[5] = opts.nbranch_labels ? ids_literal(opts.branch_labels, opts.nbranch_labels) : NULL;
@@ -412,9 +413,9 @@ revision_step(SvJob *job, PGresult *res)
 				{
 					SvNewRevision r = {0};
 
-					r.id = nf.id;
-					r.parents = nf.parents;
-					r.nparents = nf.nparents;
+					r.id = nf->id;
+					r.parents = nf->parents;
+					r.nparents = nf->nparents;
 					r.message = opts.message;
 					r.upgrade = "-- the SQL that makes the change\n";
 					r.downgrade = "-- the SQL that undoes it (or NULL instead of this block: irreversible)\n";
@@ -425,14 +426,14 @@ revision_step(SvJob *job, PGresult *res)
 					r.comment = "Written by \"schemaver revision\": fill in the upgrade and downgrade SQL.\n"
 						"The file is registered by the next schemaver command that reads the\n"
 						"directory (upgrade, history, ...); edit it freely until it is applied.";
-					write_new_file(job, &nf, revwrite_format(&r));
+					write_new_file(job, nf, revwrite_format(&r));
 				}
 			}
 			return;
 		case 2:
 			if (!job_check(job, res, PGRES_TUPLES_OK))
 				return;
-			write_new_file(job, &nf, PQgetvalue(res, 0, 0));
+			write_new_file(job, nf, PQgetvalue(res, 0, 0));
 			return;
 	}
 }

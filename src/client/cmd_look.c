@@ -400,8 +400,8 @@ resolve_revision(SvJob *job, PGresult *hist, const char *rev)
 void
 show_step(SvJob *job, PGresult *res)
 {
-	static int	row;
-	static char *id;
+	int			row;
+	char	   *id;
 
 	switch (job->step++)
 	{
@@ -432,6 +432,7 @@ show_step(SvJob *job, PGresult *res)
 				json_field_string(&js, "applied_by", value(res, row, H_APPLIED_BY));
 				job->data = js.data;
 			}
+			job->note = id;
 			if (!opts.json)
 			{
 				const char *parents = value(res, row, H_PARENTS);
@@ -453,7 +454,7 @@ show_step(SvJob *job, PGresult *res)
 							  value(res, row, H_APPLIED_BY) ? value(res, row, H_APPLIED_BY) : "?");
 			}
 			{
-				const char *params[1] = {id};
+				const char *params[1] = {job->note};
 
 				job_send(job,
 						 "SELECT r.checksum, r.registered_at, r.registered_by,"
