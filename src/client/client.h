@@ -174,6 +174,7 @@ struct SvJob
 	bool		ok;
 	bool		done;
 	bool		skipped;
+	const char *skip_reason;	/* "--fail-fast", "interrupted" */
 	double		started;
 	double		elapsed;
 	PGresult   *result;			/* being collected */

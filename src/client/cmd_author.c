@@ -163,7 +163,7 @@ init_finish(SvJob **jobs, int njobs)
 		{
 			table_cell(t, jobs[i]->label);
 			table_cell(t, jobs[i]->ok ? init_cell(jobs[i]) : "");
-			table_cell(t, jobs[i]->skipped ? "skipped (--fail-fast)" :
+			table_cell(t, jobs[i]->skipped ? psprintf("skipped (%s)", jobs[i]->skip_reason) :
 					   jobs[i]->ok ? "ok" :
 					   psprintf("failed: %s", jobs[i]->error ? jobs[i]->error : ""));
 		}

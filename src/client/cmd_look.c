@@ -215,7 +215,7 @@ fleet_table(SvJob **jobs, int njobs, const char *column,
 		table_cell(t, jobs[i]->label);
 		table_cell(t, jobs[i]->ok ? cell(jobs[i]) : "");
 		table_cell(t, jobs[i]->skipped ? "" : secs);
-		table_cell(t, jobs[i]->skipped ? "skipped (--fail-fast)" :
+		table_cell(t, jobs[i]->skipped ? psprintf("skipped (%s)", jobs[i]->skip_reason) :
 				   jobs[i]->ok ? "ok" :
 				   psprintf("failed: %s", jobs[i]->error ? jobs[i]->error : ""));
 	}
@@ -439,19 +439,19 @@ show_step(SvJob *job, PGresult *res)
 				const char *labels = value(res, row, H_LABELS);
 				const char *deps = value(res, row, H_DEPENDS);
 
-				job_print(job, stdout, "Revision:      %s", id);
-				job_print(job, stdout, "Parents:       %s", parents && parents[0] ? parents : "<base>");
+				job_print(job, stdout, "Revision:      %s", escape_line(id));
+				job_print(job, stdout, "Parents:       %s", parents && parents[0] ? escape_line(parents) : "<base>");
 				if (labels && labels[0])
-					job_print(job, stdout, "Branch labels: %s", labels);
+					job_print(job, stdout, "Branch labels: %s", escape_line(labels));
 				if (deps && deps[0])
-					job_print(job, stdout, "Depends on:    %s", deps);
+					job_print(job, stdout, "Depends on:    %s", escape_line(deps));
 				job_print(job, stdout, "Message:       %s",
 						  value(res, row, H_MESSAGE) ? escape_line(value(res, row, H_MESSAGE)) : "");
 				job_print(job, stdout, "State:         %s", state_of(res, row));
 				if (is_true(res, row, H_APPLIED) && value(res, row, H_APPLIED_AT))
 					job_print(job, stdout, "Applied:       %s by %s",
 							  value(res, row, H_APPLIED_AT),
-							  value(res, row, H_APPLIED_BY) ? value(res, row, H_APPLIED_BY) : "?");
+							  value(res, row, H_APPLIED_BY) ? escape_line(value(res, row, H_APPLIED_BY)) : "?");
 			}
 			{
 				const char *params[1] = {job->note};
@@ -483,7 +483,7 @@ show_step(SvJob *job, PGresult *res)
 				if (!opts.json)
 				{
 					job_print(job, stdout, "Checksum:      %s", value(res, 0, 0));
-					job_print(job, stdout, "Registered:    %s by %s", value(res, 0, 1), value(res, 0, 2));
+					job_print(job, stdout, "Registered:    %s by %s", value(res, 0, 1), escape_line(value(res, 0, 2)));
 					job_print(job, stdout, "\nUpgrade SQL:\n%s", value(res, 0, 3));
 					if (value(res, 0, 4))
 						job_print(job, stdout, "\nDowngrade SQL:\n%s", value(res, 0, 4));
@@ -686,13 +686,13 @@ check_step(SvJob *job, PGresult *res)
 					if (strcmp(status, "new") == 0 || strcmp(status, "changed") == 0)
 						job->data = (void *) ((intptr_t) job->data + 1);
 					if (strcmp(status, "new") == 0)
-						job_print(job, stdout, "not registered: %s (revision %s)", file, rev);
+						job_print(job, stdout, "not registered: %s (revision %s)", escape_line(file), escape_line(rev));
 					else if (strcmp(status, "changed") == 0)
-						job_print(job, stdout, "differs from its registered revision (not applied): %s (revision %s)", file, rev);
+						job_print(job, stdout, "differs from its registered revision (not applied): %s (revision %s)", escape_line(file), escape_line(rev));
 					else if (strcmp(status, "applied_changed") == 0)
-						job_print(job, stdout, "changed after its revision was applied: %s (revision %s)", file, rev);
+						job_print(job, stdout, "changed after its revision was applied: %s (revision %s)", escape_line(file), escape_line(rev));
 					else
-						job_print(job, stdout, "registered revision with no file: %s", rev);
+						job_print(job, stdout, "registered revision with no file: %s", escape_line(rev));
 					appendPQExpBuffer(&js, "%s{\"file\": ", job->nrun ? ", " : "");
 					json_string(&js, file);
 					appendPQExpBufferStr(&js, ", \"revision\": ");

@@ -284,7 +284,7 @@ result_text(SvJob *job)
 	MoveState  *st = job->data;
 
 	if (job->skipped)
-		return pg_strdup("skipped (--fail-fast)");
+		return psprintf("skipped (%s)", job->skip_reason);
 	if (!job->ok)
 	{
 		const char *e = job->error ? job->error : "failed";

@@ -35,6 +35,7 @@
 #include "postgres_fe.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,6 +65,14 @@ static char *password = NULL;
 static int	nactive = 0;
 static bool any_failed = false;
 
+/*
+ * Ctrl-C cancels what runs, as in psql: the handler sends a cancel request
+ * for every busy connection (PQcancel is safe in a signal handler), no
+ * other database starts, and a second Ctrl-C ends the program at once.
+ */
+static PGcancel *volatile *cancels = NULL;
+static volatile sig_atomic_t interrupted = 0;
+
 static const char *probe_sql =
 "SELECT e.extversion, n.nspname,"
 " EXISTS (SELECT FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) n.oid"
@@ -88,6 +97,23 @@ static void notice_receiver(void *arg, const PGresult *res);
 static void print_lines(SvJob *job, FILE *out, const char *text);
 static char *format_va(const char *fmt, va_list ap) pg_attribute_printf(1, 0);
 static void print_json(int status);
+static void handle_sigint(int signo);
+
+/* SIGINT: cancel every running query; the next SIGINT is the default */
+static void
+handle_sigint(int signo)
+{
+	int			save_errno = errno;
+	char		errbuf[256];
+
+	(void) signo;
+	interrupted = 1;
+	signal(SIGINT, SIG_DFL);
+	for (int i = 0; cancels && i < njobs; i++)
+		if (cancels[i] != NULL)
+			(void) PQcancel(cancels[i], errbuf, sizeof(errbuf));
+	errno = save_errno;
+}
 
 /* Seconds on a monotonic clock */
 double
@@ -251,6 +277,7 @@ connect_done(SvJob *job)
 	if (PQstatus(job->conn) == CONNECTION_OK)
 	{
 		PQsetNoticeReceiver(job->conn, notice_receiver, job);
+		cancels[job->index] = PQgetCancel(job->conn);
 		job->state = JOB_IDLE;
 		job->phase = PHASE_PROBE;
 		job_send(job, probe_sql, 0, NULL);
@@ -475,10 +502,11 @@ sync_done(SvJob *job, PGresult *res)
 			if (!opts.quiet)
 			{
 				if (strcmp(status, "registered") == 0)
-					job_print(job, progress_stream(), "registered %s (revision %s)", file, rev);
+					job_print(job, progress_stream(), "registered %s (revision %s)",
+							  escape_line(file), escape_line(rev));
 				else
 					job_print(job, progress_stream(), "registered %s again: revision %s changed and is not applied",
-							  file, rev);
+							  escape_line(file), escape_line(rev));
 			}
 			appendPQExpBuffer(&js, "%s{\"file\": ", first ? "" : ", ");
 			json_string(&js, file);
@@ -524,7 +552,8 @@ notice_receiver(void *arg, const PGresult *res)
 		free(line);
 		return;
 	}
-	job_print(job, out, "%s:  %s", sev ? sev : "NOTICE", msg);
+	/* the primary message is one line: no text of its can pass for another */
+	job_print(job, out, "%s:  %s", sev ? sev : "NOTICE", escape_line(msg));
 	if (detail)
 		job_print(job, out, "DETAIL:  %s", detail);
 	if (hint)
@@ -628,9 +657,9 @@ job_print_error(SvJob *job, const PGresult *res)
 		return;
 	}
 	if (sqlstate)
-		job_print(job, stderr, "%s:  %s: %s", sev ? sev : "ERROR", sqlstate, msg);
+		job_print(job, stderr, "%s:  %s: %s", sev ? sev : "ERROR", sqlstate, escape_line(msg));
 	else
-		job_print(job, stderr, "%s:  %s", sev ? sev : "ERROR", msg);
+		job_print(job, stderr, "%s:  %s", sev ? sev : "ERROR", escape_line(msg));
 	for (int i = 0; i < 3; i++)
 		if (fields[i][1])
 			job_print(job, stderr, "%s:  %s", fields[i][0], fields[i][1]);
@@ -715,6 +744,13 @@ job_finish(SvJob *job, bool ok)
 {
 	if (job->state == JOB_DONE)
 		return;
+	if (cancels[job->index] != NULL)
+	{
+		PGcancel   *c = cancels[job->index];
+
+		cancels[job->index] = NULL;
+		PQfreeCancel(c);
+	}
 	if (job->conn)
 		PQfinish(job->conn);
 	job->conn = NULL;
@@ -792,6 +828,8 @@ fleet_run(const SvCommand *cmd)
 	make_labels();
 	if (opts.force_password)
 		password = simple_prompt("Password: ", false);
+	cancels = pg_malloc0(sizeof(PGcancel *) * njobs);
+	signal(SIGINT, handle_sigint);
 
 	fds = pg_malloc(sizeof(struct pollfd) * njobs);
 	polled = pg_malloc(sizeof(SvJob *) * njobs);
@@ -801,12 +839,13 @@ fleet_run(const SvCommand *cmd)
 
 		/* start what may start */
 		while (next < njobs && nactive < opts.jobs &&
-			   !(opts.fail_fast && any_failed))
+			   !(opts.fail_fast && any_failed) && !interrupted)
 			start_job(jobs[next++]);
-		if (opts.fail_fast && any_failed)
+		if ((opts.fail_fast && any_failed) || interrupted)
 			for (; next < njobs; next++)
 			{
 				jobs[next]->skipped = true;
+				jobs[next]->skip_reason = interrupted ? "interrupted" : "--fail-fast";
 				jobs[next]->done = true;
 				jobs[next]->state = JOB_DONE;
 			}
