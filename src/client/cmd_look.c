@@ -652,10 +652,15 @@ check_step(SvJob *job, PGresult *res)
 		case 0:
 			if (dir)
 			{
-				const char *params[2] = {dir->names_literal, dir->contents_literal};
-				char	   *sql = psprintf("SELECT s.file, s.revision, s.status"
-										   " FROM %s.schemaver_sync_compare($1::pg_catalog.text[], $2::pg_catalog.text[]) s",
-										   job->schema);
+				const char *params[2];
+				char	   *sql;
+
+				revdir_literals(dir);
+				params[0] = dir->names_literal;
+				params[1] = dir->contents_literal;
+				sql = psprintf("SELECT s.file, s.revision, s.status"
+								   " FROM %s.schemaver_sync_compare($1::pg_catalog.text[], $2::pg_catalog.text[]) s",
+								   job->schema);
 
 				job_send(job, sql, 2, params);
 				free(sql);

@@ -470,11 +470,15 @@ sync_done(SvJob *job, PGresult *res)
 		}
 		else
 		{
-			const char *params[2] = {directory.names_literal,
-			directory.contents_literal};
-			char	   *sql = psprintf("SELECT s.file, s.revision, s.status"
-									   " FROM %s.schemaver_sync($1::pg_catalog.text[], $2::pg_catalog.text[]) s",
-									   job->schema);
+			const char *params[2];
+			char	   *sql;
+
+			revdir_literals(&directory);
+			params[0] = directory.names_literal;
+			params[1] = directory.contents_literal;
+			sql = psprintf("SELECT s.file, s.revision, s.status"
+							   " FROM %s.schemaver_sync($1::pg_catalog.text[], $2::pg_catalog.text[]) s",
+							   job->schema);
 
 			job->phase = PHASE_SYNC;
 			job_send(job, sql, 2, params);

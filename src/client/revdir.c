@@ -25,7 +25,9 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/cryptohash.h"
 #include "common/sha2.h"
@@ -44,43 +46,61 @@ static void append_array_element(PQExpBuffer buf, const char *s, size_t len);
 char *
 read_file(const char *path, size_t *len, bool text)
 {
-	FILE	   *f = fopen(path, "rb");
-	PQExpBufferData buf;
-	char		chunk[65536];
-	size_t		n;
+	int			fd = open(path, O_RDONLY | PG_BINARY, 0);
+	struct stat st;
+	char	   *buf;
+	size_t		size;
+	size_t		done = 0;
+	int			bad;
 
-	if (f == NULL)
+	if (fd < 0)
 	{
 		error_msg("could not open file \"%s\": %s", path, strerror(errno));
 		return NULL;
 	}
-	initPQExpBuffer(&buf);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		appendBinaryPQExpBuffer(&buf, chunk, n);
-	if (ferror(f) || PQExpBufferBroken(&buf))
+	if (fstat(fd, &st) != 0)
 	{
-		error_msg("could not read file \"%s\": %s", path,
-				  ferror(f) ? strerror(errno) : "out of memory");
-		fclose(f);
-		termPQExpBuffer(&buf);
+		error_msg("could not read file \"%s\": %s", path, strerror(errno));
+		close(fd);
 		return NULL;
 	}
-	fclose(f);
-	if (text && memchr(buf.data, '\0', buf.len) != NULL)
+	/* a file may grow while it is read: read to its end */
+	size = (st.st_size > 0 ? (size_t) st.st_size : 0) + 1;
+	buf = pg_malloc(size + 1);
+	for (;;)
+	{
+		ssize_t		n;
+
+		if (done == size)
+			buf = pg_realloc(buf, (size *= 2) + 1);
+		n = read(fd, buf + done, size - done);
+		if (n < 0)
+		{
+			error_msg("could not read file \"%s\": %s", path, strerror(errno));
+			close(fd);
+			free(buf);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		done += n;
+	}
+	close(fd);
+	buf[done] = '\0';
+	if (text && memchr(buf, '\0', done) != NULL)
 	{
 		error_msg("file \"%s\" contains a NUL byte: it is not a text file", path);
-		termPQExpBuffer(&buf);
+		free(buf);
 		return NULL;
 	}
-	if (text && pg_encoding_verifymbstr(PG_UTF8, buf.data, buf.len) != (int) buf.len)
+	if (text && (bad = pg_encoding_verifymbstr(PG_UTF8, buf, done)) != (int) done)
 	{
-		error_msg("file \"%s\" is not valid UTF-8 (at byte %d)", path,
-				  pg_encoding_verifymbstr(PG_UTF8, buf.data, buf.len) + 1);
-		termPQExpBuffer(&buf);
+		error_msg("file \"%s\" is not valid UTF-8 (at byte %d)", path, bad + 1);
+		free(buf);
 		return NULL;
 	}
-	*len = buf.len;
-	return buf.data;
+	*len = done;
+	return buf;
 }
 
 /* qsort comparator: byte order of names */
@@ -122,13 +142,17 @@ revdir_names(const char *path, char ***names, int *n)
 		if (de->d_name[0] == '.' || len < 5 ||
 			strcmp(de->d_name + len - 4, ".sql") != 0)
 			continue;
-		full = revdir_path(path, de->d_name);
-		if (stat(full, &st) != 0 || !S_ISREG(st.st_mode))
+		/* a regular file (what a symbolic link points to counts) */
+		if (de->d_type != DT_REG)
 		{
+			full = revdir_path(path, de->d_name);
+			if (stat(full, &st) != 0 || !S_ISREG(st.st_mode))
+			{
+				free(full);
+				continue;
+			}
 			free(full);
-			continue;
 		}
-		free(full);
 		if (*n == alloc)
 		{
 			alloc *= 2;
@@ -144,22 +168,26 @@ revdir_names(const char *path, char ***names, int *n)
 static void
 append_array_element(PQExpBuffer buf, const char *s, size_t len)
 {
+	size_t		start = 0;
+
 	appendPQExpBufferChar(buf, '"');
 	for (size_t i = 0; i < len; i++)
 	{
-		if (s[i] == '"' || s[i] == '\\')
-			appendPQExpBufferChar(buf, '\\');
-		appendPQExpBufferChar(buf, s[i]);
+		if (s[i] != '"' && s[i] != '\\')
+			continue;
+		appendBinaryPQExpBuffer(buf, s + start, i - start);
+		appendPQExpBufferChar(buf, '\\');
+		start = i;
 	}
+	appendBinaryPQExpBuffer(buf, s + start, len - start);
 	appendPQExpBufferChar(buf, '"');
 }
 
 /*
  * revdir_load
- *		Read the revision files of the directory at path, their digest and
- *		the text[] literals that carry their names and contents as query
- *		parameters.  false (after printing why) when the directory cannot be
- *		read or a file is not valid text.
+ *		Read the revision files of the directory at path and their digest.
+ *		false (after printing why) when the directory cannot be read or a
+ *		file is not valid text.
  */
 bool
 revdir_load(const char *path, SvDirectory *dir)
@@ -170,8 +198,6 @@ revdir_load(const char *path, SvDirectory *dir)
 	pg_cryptohash_ctx *ctx;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	static const char tag[] = "schemaver-directory-1\n";
-	PQExpBufferData nl;
-	PQExpBufferData cl;
 	bool		ok;
 
 	memset(dir, 0, sizeof(*dir));
@@ -190,10 +216,6 @@ revdir_load(const char *path, SvDirectory *dir)
 	ctx = pg_cryptohash_create(PG_SHA256);
 	ok = ctx != NULL && pg_cryptohash_init(ctx) == 0 &&
 		pg_cryptohash_update(ctx, (const uint8 *) tag, strlen(tag)) == 0;
-	initPQExpBuffer(&nl);
-	initPQExpBuffer(&cl);
-	appendPQExpBufferChar(&nl, '{');
-	appendPQExpBufferChar(&cl, '{');
 	for (int i = 0; i < n && ok; i++)
 	{
 		char	   *full = revdir_path(path, names[i]);
@@ -214,18 +236,8 @@ revdir_load(const char *path, SvDirectory *dir)
 		ok = pg_cryptohash_update(ctx, (const uint8 *) f->name, strlen(f->name) + 1) == 0 &&
 			pg_cryptohash_update(ctx, (const uint8 *) len, strlen(len) + 1) == 0 &&
 			pg_cryptohash_update(ctx, (const uint8 *) f->content, f->len) == 0;
-		if (i > 0)
-		{
-			appendPQExpBufferChar(&nl, ',');
-			appendPQExpBufferChar(&cl, ',');
-		}
-		append_array_element(&nl, f->name, strlen(f->name));
-		append_array_element(&cl, f->content, f->len);
 	}
-	appendPQExpBufferChar(&nl, '}');
-	appendPQExpBufferChar(&cl, '}');
-	if (!ok || pg_cryptohash_final(ctx, digest, sizeof(digest)) != 0 ||
-		PQExpBufferBroken(&nl) || PQExpBufferBroken(&cl))
+	if (!ok || pg_cryptohash_final(ctx, digest, sizeof(digest)) != 0)
 	{
 		error_msg("could not compute the digest of \"%s\": out of memory", path);
 		return false;
@@ -233,9 +245,46 @@ revdir_load(const char *path, SvDirectory *dir)
 	pg_cryptohash_free(ctx);
 	for (int i = 0; i < PG_SHA256_DIGEST_LENGTH; i++)
 		snprintf(dir->digest + 2 * i, 3, "%02x", digest[i]);
+	return true;
+}
+
+/*
+ * revdir_literals
+ *		The text[] literals that carry the names and contents of the files
+ *		as query parameters, built the first time they are needed (only
+ *		when the server does not know the directory yet).
+ */
+void
+revdir_literals(SvDirectory *dir)
+{
+	PQExpBufferData nl;
+	PQExpBufferData cl;
+
+	if (dir->names_literal)
+		return;
+	initPQExpBuffer(&nl);
+	initPQExpBuffer(&cl);
+	appendPQExpBufferChar(&nl, '{');
+	appendPQExpBufferChar(&cl, '{');
+	for (int i = 0; i < dir->nfiles; i++)
+	{
+		if (i > 0)
+		{
+			appendPQExpBufferChar(&nl, ',');
+			appendPQExpBufferChar(&cl, ',');
+		}
+		append_array_element(&nl, dir->files[i].name, strlen(dir->files[i].name));
+		append_array_element(&cl, dir->files[i].content, dir->files[i].len);
+	}
+	appendPQExpBufferChar(&nl, '}');
+	appendPQExpBufferChar(&cl, '}');
+	if (PQExpBufferBroken(&nl) || PQExpBufferBroken(&cl))
+	{
+		error_msg("out of memory");
+		exit(EXIT_FAILED);
+	}
 	dir->names_literal = nl.data;
 	dir->contents_literal = cl.data;
-	return true;
 }
 
 /*
