@@ -616,7 +616,7 @@ schemaver_sync_check(PG_FUNCTION_ARGS)
 
 	values[0] = CStringGetTextDatum(digest);
 	SPI_connect();
-	execute_as_owner("SELECT FROM schemaver.synced_directory s"
+	execute_as_owner("SELECT FROM ONLY schemaver.synced_directory s"
 					 " WHERE s.digest OPERATOR(pg_catalog.=) $1",
 					 1, argtypes, values, InvalidSnapshot, true);
 	found = (SPI_processed > 0);
@@ -650,7 +650,7 @@ schemaver_forget_synced_directories(PG_FUNCTION_ARGS)
 	run_acquire_lock();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	execute_as_owner("DELETE FROM schemaver.synced_directory", 0, NULL, NULL,
+	execute_as_owner("DELETE FROM ONLY schemaver.synced_directory", 0, NULL, NULL,
 					 GetLatestSnapshot(), false);
 	SPI_finish();
 	forgot_in_xact = MyProc->lxid;

@@ -459,7 +459,7 @@ show_step(SvJob *job, PGresult *res)
 				job_send(job,
 						 "SELECT r.checksum, r.registered_at, r.registered_by,"
 						 " r.upgrade_sql, r.downgrade_sql"
-						 " FROM schemaver.revision r WHERE r.revision OPERATOR(pg_catalog.=) $1",
+						 " FROM ONLY schemaver.revision r WHERE r.revision OPERATOR(pg_catalog.=) $1",
 						 1, params);
 			}
 			return;

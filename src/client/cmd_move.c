@@ -124,7 +124,7 @@ move_step(SvJob *job, PGresult *res)
 			job->data = st = pg_malloc0(sizeof(MoveState));
 			sql = psprintf(opts.stepwise ?
 						   "SELECT pg_catalog.array_to_string(ARRAY(SELECT c FROM %s.schemaver_current() c ORDER BY 1), ', '),"
-						   " (SELECT COALESCE(pg_catalog.max(l.id), 0) FROM schemaver.log l)" :
+						   " (SELECT COALESCE(pg_catalog.max(l.id), 0) FROM ONLY schemaver.log l)" :
 						   "SELECT pg_catalog.array_to_string(ARRAY(SELECT c FROM %s.schemaver_current() c ORDER BY 1), ', ')",
 						   job->schema);
 			job_send(job, sql, 0, NULL);
@@ -228,7 +228,7 @@ move_step(SvJob *job, PGresult *res)
 
 				sql = psprintf(opts.stepwise ?
 							   "SELECT pg_catalog.array_to_string(ARRAY(SELECT c FROM %s.schemaver_current() c ORDER BY 1), ', '),"
-							   " (SELECT pg_catalog.count(*) FROM schemaver.log l WHERE l.id OPERATOR(pg_catalog.>) $1::pg_catalog.int8)" :
+							   " (SELECT pg_catalog.count(*) FROM ONLY schemaver.log l WHERE l.id OPERATOR(pg_catalog.>) $1::pg_catalog.int8)" :
 							   "SELECT pg_catalog.array_to_string(ARRAY(SELECT c FROM %s.schemaver_current() c ORDER BY 1), ', ')",
 							   job->schema);
 				job_send(job, sql, opts.stepwise ? 1 : 0, params);
