@@ -55,6 +55,11 @@ typedef struct SvCommand
 	int			(*prepare) (void);
 	/* one step of the command on one database (fleet.c calls it) */
 	void		(*step) (SvJob *job, PGresult *res);
+	/*
+	 * optional: more select-list items for the query of the sync check,
+	 * whose values the step then finds in job->extra (saves a round trip)
+	 */
+	char	   *(*sync_extra) (SvJob *job);
 	/* after every database: tables and the summary; returns the status */
 	int			(*finish) (SvJob **jobs, int njobs);
 	/* without a database: the whole command */
@@ -195,6 +200,8 @@ struct SvJob
 	char	   *error;			/* one line, for the end table */
 	char	   *note;			/* what the result column says when ok */
 	PQExpBuffer json;			/* fields of the database's JSON object */
+	char	  **extra;			/* values of the command's sync_extra items */
+	int			nextra;
 	void	   *data;			/* the command's own state */
 };
 
@@ -260,6 +267,7 @@ extern bool revwrite_file(const char *path, const char *text);
 /* cmd_move.c */
 extern int	move_prepare(void);
 extern void move_step(SvJob *job, PGresult *res);
+extern char *move_sync_extra(SvJob *job);
 extern int	move_finish(SvJob **jobs, int njobs);
 
 /* cmd_look.c */

@@ -688,6 +688,7 @@ check_step(SvJob *job, PGresult *res)
 						nfiles++;
 					if (strcmp(status, "unchanged") == 0)
 						continue;
+					/* job->data counts the files the database lacks */
 					if (strcmp(status, "new") == 0 || strcmp(status, "changed") == 0)
 						job->data = (void *) ((intptr_t) job->data + 1);
 					if (strcmp(status, "new") == 0)

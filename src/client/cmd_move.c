@@ -6,12 +6,16 @@
  *
  * On each database, after the directory is synchronised (fleet.c):
  *
- *	 0. read the current heads ("before");
+ *	 0. read the current heads ("before"), in the synchronisation's round
+ *		trip when there is one (move_sync_extra);
  *	 1. run schemaver_upgrade / schemaver_downgrade / schemaver_stamp (one
  *		transaction: the server's, in autocommit), or CALL the _stepwise
  *		procedure, or, with --sql, ask for the preview script;
- *	 2. read the heads again ("after"), also after a failure, so that the
- *		end table says where each database is.
+ *	 2. read the heads again ("after") when something ran, also after a
+ *		failure, so that the end table says where each database is.
+ *
+ * "Nothing to do" thus costs three queries: the probe, the sync check with
+ * "before", and the call.
  *
  * The NOTICE of each step is printed by fleet.c as it arrives; this file
  * prints one summary line (one database) or the end table (a fleet):
@@ -40,6 +44,9 @@ typedef struct MoveState
 static char *script_path(SvJob *job);
 static const char *verb(void);
 static char *result_text(SvJob *job);
+static char *before_items(SvJob *job);
+static void send_move(SvJob *job, const char *before, const char *log_id);
+static void finish_move(SvJob *job);
 
 /*
  * move_prepare
@@ -107,26 +114,115 @@ script_path(SvJob *job)
 }
 
 /*
+ * The query of "before": the current heads (and, for --stepwise, the last
+ * log id, to count the revisions the procedure runs).
+ */
+static char *
+before_items(SvJob *job)
+{
+	return psprintf(opts.stepwise ?
+					"pg_catalog.array_to_string(ARRAY(SELECT c FROM %s.schemaver_current() c ORDER BY 1), ', '),"
+					" (SELECT COALESCE(pg_catalog.max(l.id), 0) FROM ONLY schemaver.log l)" :
+					"pg_catalog.array_to_string(ARRAY(SELECT c FROM %s.schemaver_current() c ORDER BY 1), ', ')",
+					job->schema);
+}
+
+/*
+ * move_sync_extra
+ *		"before" is read with the synchronisation's check, in its round
+ *		trip: the synchronisation registers revisions but does not move the
+ *		version, so the heads are the same before and after it.
+ */
+char *
+move_sync_extra(SvJob *job)
+{
+	return before_items(job);
+}
+
+/* Keep "before" and send the move (or the preview) */
+static void
+send_move(SvJob *job, const char *before, const char *log_id)
+{
+	MoveState  *st = job->data;
+	const char *name = opts.command->name;
+	const char *params[1] = {opts.nargs > 0 ? opts.args[0] : "head"};
+	char	   *sql;
+
+	job->before = pg_strdup(before ? before : "");
+	if (opts.stepwise)
+		st->log_id = pg_strdup(log_id ? log_id : "0");
+	json_field_ids(job->json, "before", job->before);
+	if (opts.sql)
+		sql = psprintf("SELECT %s.schemaver_%s_sql($1::pg_catalog.text)",
+					   job->schema, name);
+	else if (opts.stepwise)
+		sql = psprintf("CALL %s.schemaver_%s_stepwise($1::pg_catalog.text)",
+					   job->schema, name);
+	else
+		sql = psprintf("SELECT m.revision, m.operation, m.message,"
+					   " pg_catalog.round(CAST(pg_catalog.date_part('epoch', m.elapsed) OPERATOR(pg_catalog.*) 1000 AS pg_catalog.numeric), 1)"
+					   " FROM %s.schemaver_%s($1::pg_catalog.text) m",
+					   job->schema, name);
+	job_send(job, sql, 1, params);
+	free(sql);
+}
+
+/* The database is where it is ("after" known): summary, and finish */
+static void
+finish_move(SvJob *job)
+{
+	MoveState  *st = job->data;
+
+	json_field_ids(job->json, "after", job->after);
+	appendPQExpBuffer(job->json, "\"revisions_run\": %d, ", job->nrun);
+	if (!st->failed && !opts.quiet && !opts.json && !fleet_mode())
+	{
+		const char *before = job->before[0] ? job->before : "<base>";
+		const char *after = job->after[0] ? job->after : "<base>";
+
+		if (job->nrun == 0)
+			info_msg("nothing to do: the database is at %s", after);
+		else
+			info_msg("%s %d revision%s: %s -> %s (%.3f s)", verb(), job->nrun,
+					 job->nrun == 1 ? "" : "s", before, after,
+					 now_seconds() - job->started);
+	}
+	else if (st->failed && !opts.quiet && !opts.json && !fleet_mode())
+	{
+		if (opts.stepwise && job->nrun > 0)
+			info_msg("%s failed after %d revision%s (committed): the database is at %s",
+					 opts.command->name, job->nrun, job->nrun == 1 ? "" : "s",
+					 job->after[0] ? job->after : "<base>");
+		else
+			info_msg("%s failed: nothing was changed; the database is at %s",
+					 opts.command->name, job->after[0] ? job->after : "<base>");
+	}
+	job_finish(job, !st->failed);
+}
+
+/*
  * move_step
- *		One step of upgrade, downgrade or stamp on one database.
+ *		One step of upgrade, downgrade or stamp on one database: "before"
+ *		(read with the synchronisation's check when there was one), the
+ *		move, then "after" (unless nothing moved).
  */
 void
 move_step(SvJob *job, PGresult *res)
 {
 	MoveState  *st = job->data;
-	const char *name = opts.command->name;
-	const char *target = opts.nargs > 0 ? opts.args[0] : "head";
 	char	   *sql;
 
 	switch (job->step++)
 	{
 		case 0:
 			job->data = st = pg_malloc0(sizeof(MoveState));
-			sql = psprintf(opts.stepwise ?
-						   "SELECT pg_catalog.array_to_string(ARRAY(SELECT c FROM %s.schemaver_current() c ORDER BY 1), ', '),"
-						   " (SELECT COALESCE(pg_catalog.max(l.id), 0) FROM ONLY schemaver.log l)" :
-						   "SELECT pg_catalog.array_to_string(ARRAY(SELECT c FROM %s.schemaver_current() c ORDER BY 1), ', ')",
-						   job->schema);
+			if (job->nextra > 0)
+			{
+				job->step++;
+				send_move(job, job->extra[0], job->nextra > 1 ? job->extra[1] : NULL);
+				return;
+			}
+			sql = psprintf("SELECT %s", before_items(job));
 			job_send(job, sql, 0, NULL);
 			free(sql);
 			return;
@@ -134,27 +230,7 @@ move_step(SvJob *job, PGresult *res)
 		case 1:
 			if (!job_check(job, res, PGRES_TUPLES_OK))
 				return;
-			job->before = pg_strdup(PQgetvalue(res, 0, 0));
-			if (opts.stepwise)
-				st->log_id = pg_strdup(PQgetvalue(res, 0, 1));
-			json_field_ids(job->json, "before", job->before);
-			{
-				const char *params[1] = {target};
-
-				if (opts.sql)
-					sql = psprintf("SELECT %s.schemaver_%s_sql($1::pg_catalog.text)",
-								   job->schema, name);
-				else if (opts.stepwise)
-					sql = psprintf("CALL %s.schemaver_%s_stepwise($1::pg_catalog.text)",
-								   job->schema, name);
-				else
-					sql = psprintf("SELECT m.revision, m.operation, m.message,"
-								   " pg_catalog.round(CAST(pg_catalog.date_part('epoch', m.elapsed) OPERATOR(pg_catalog.*) 1000 AS pg_catalog.numeric), 1)"
-								   " FROM %s.schemaver_%s($1::pg_catalog.text) m",
-								   job->schema, name);
-				job_send(job, sql, 1, params);
-				free(sql);
-			}
+			send_move(job, PQgetvalue(res, 0, 0), opts.stepwise ? PQgetvalue(res, 0, 1) : NULL);
 			return;
 
 		case 2:
@@ -214,6 +290,13 @@ move_step(SvJob *job, PGresult *res)
 				if (!opts.stepwise)
 					json_field_raw(job->json, "revisions", js.data);
 				termPQExpBuffer(&js);
+				/* nothing ran: the database is where it was */
+				if (job->nrun == 0 && !opts.stepwise)
+				{
+					job->after = pg_strdup(job->before);
+					finish_move(job);
+					return;
+				}
 			}
 			else
 			{
@@ -248,31 +331,7 @@ move_step(SvJob *job, PGresult *res)
 			job->after = pg_strdup(PQgetvalue(res, 0, 0));
 			if (opts.stepwise)
 				job->nrun = atoi(PQgetvalue(res, 0, 1));
-			json_field_ids(job->json, "after", job->after);
-			appendPQExpBuffer(job->json, "\"revisions_run\": %d, ", job->nrun);
-			if (!st->failed && !opts.quiet && !opts.json && !fleet_mode())
-			{
-				const char *before = job->before[0] ? job->before : "<base>";
-				const char *after = job->after[0] ? job->after : "<base>";
-
-				if (job->nrun == 0)
-					info_msg("nothing to do: the database is at %s", after);
-				else
-					info_msg("%s %d revision%s: %s -> %s (%.3f s)", verb(), job->nrun,
-							 job->nrun == 1 ? "" : "s", before, after,
-							 now_seconds() - job->started);
-			}
-			else if (st->failed && !opts.quiet && !opts.json && !fleet_mode())
-			{
-				if (opts.stepwise && job->nrun > 0)
-					info_msg("%s failed after %d revision%s (committed): the database is at %s",
-							 opts.command->name, job->nrun, job->nrun == 1 ? "" : "s",
-							 job->after[0] ? job->after : "<base>");
-				else
-					info_msg("%s failed: nothing was changed; the database is at %s",
-							 opts.command->name, job->after[0] ? job->after : "<base>");
-			}
-			job_finish(job, !st->failed);
+			finish_move(job);
 			return;
 	}
 }

@@ -441,7 +441,9 @@ probe_done(SvJob *job, PGresult *res)
 	if (command->sync == SV_SYNC_REGISTER && !opts.no_sync)
 	{
 		const char *params[1] = {directory.digest};
-		char	   *sql = psprintf("SELECT %s.schemaver_sync_check($1)", job->schema);
+		char	   *extra = command->sync_extra ? command->sync_extra(job) : NULL;
+		char	   *sql = psprintf("SELECT %s.schemaver_sync_check($1)%s%s", job->schema,
+								   extra ? ", " : "", extra ? extra : "");
 
 		job->phase = PHASE_SYNC_CHECK;
 		job_send(job, sql, 1, params);
@@ -463,6 +465,12 @@ sync_done(SvJob *job, PGresult *res)
 	{
 		if (!job_check(job, res, PGRES_TUPLES_OK))
 			return;
+		/* the command's own items, read in the same round trip */
+		job->nextra = PQnfields(res) - 1;
+		job->extra = pg_malloc0(sizeof(char *) * (job->nextra + 1));
+		for (int i = 0; i < job->nextra; i++)
+			job->extra[i] = PQgetisnull(res, 0, i + 1) ? NULL :
+				pg_strdup(PQgetvalue(res, 0, i + 1));
 		if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
 		{
 			json_field_raw(job->json, "synchronised", "[]");

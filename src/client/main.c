@@ -114,7 +114,7 @@ static const SvCommand commands[] = {
 		"  --stepwise                commit after each revision\n"
 		"                            (CALL schemaver_upgrade_stepwise)\n",
 		0, 1, SV_O_SQL | SV_O_OUTPUT_DIR | SV_O_STEPWISE, true, true,
-		SV_SYNC_REGISTER, move_prepare, move_step, move_finish, NULL
+		SV_SYNC_REGISTER, move_prepare, move_step, move_sync_extra, move_finish, NULL
 	},
 	{
 		"downgrade", "TARGET", "undo revisions down to TARGET (-1, base, an id)",
@@ -127,7 +127,7 @@ static const SvCommand commands[] = {
 		"  --stepwise                commit after each revision\n"
 		"                            (CALL schemaver_downgrade_stepwise)\n",
 		1, 1, SV_O_SQL | SV_O_OUTPUT_DIR | SV_O_STEPWISE, true, true,
-		SV_SYNC_REGISTER, move_prepare, move_step, move_finish, NULL
+		SV_SYNC_REGISTER, move_prepare, move_step, move_sync_extra, move_finish, NULL
 	},
 	{
 		"stamp", "TARGET", "set the version to TARGET without running SQL",
@@ -135,7 +135,7 @@ static const SvCommand commands[] = {
 		"running any revision SQL: to adopt a database whose schema already is at\n"
 		"that revision, or to forget the applied state (stamp base).\n",
 		1, 1, 0, true, true,
-		SV_SYNC_REGISTER, move_prepare, move_step, move_finish, NULL
+		SV_SYNC_REGISTER, move_prepare, move_step, move_sync_extra, move_finish, NULL
 	},
 	{
 		"current", "", "show the current revision(s)",
@@ -143,14 +143,14 @@ static const SvCommand commands[] = {
 		"\nOptions:\n"
 		"  -v, --verbose             also when and by whom they were applied\n",
 		0, 0, SV_O_VERBOSE, true, true,
-		SV_SYNC_REGISTER, NULL, current_step, current_finish, NULL
+		SV_SYNC_REGISTER, NULL, current_step, NULL, current_finish, NULL
 	},
 	{
 		"heads", "", "show the heads of the revision graph",
 		"Show the heads of the registered revision graph (after registering the\n"
 		"directory's files), and whether the database is at each.\n",
 		0, 0, 0, true, false,
-		SV_SYNC_REGISTER, NULL, heads_step, single_finish, NULL
+		SV_SYNC_REGISTER, NULL, heads_step, NULL, single_finish, NULL
 	},
 	{
 		"history", "", "list the revisions, newest first",
@@ -159,7 +159,7 @@ static const SvCommand commands[] = {
 		"\nOptions:\n"
 		"  -v, --verbose             also branch labels, dependencies, when and by whom\n",
 		0, 0, SV_O_VERBOSE, true, false,
-		SV_SYNC_REGISTER, NULL, history_step, single_finish, NULL
+		SV_SYNC_REGISTER, NULL, history_step, NULL, single_finish, NULL
 	},
 	{
 		"show", "REV", "show one revision (an id, a prefix, head or current)",
@@ -167,14 +167,14 @@ static const SvCommand commands[] = {
 		"its upgrade and downgrade SQL.  REV is an id, a unique prefix of one, head\n"
 		"or current.\n",
 		1, 1, 0, true, false,
-		SV_SYNC_REGISTER, NULL, show_step, single_finish, NULL
+		SV_SYNC_REGISTER, NULL, show_step, NULL, single_finish, NULL
 	},
 	{
 		"branches", "", "show the branch points of the graph",
 		"Show the revisions that more than one revision builds on, with their\n"
 		"children, and the branch labels.\n",
 		0, 0, 0, true, false,
-		SV_SYNC_REGISTER, NULL, branches_step, single_finish, NULL
+		SV_SYNC_REGISTER, NULL, branches_step, NULL, single_finish, NULL
 	},
 	{
 		"check", "", "compare the directory (and a desired schema) with the database",
@@ -187,14 +187,14 @@ static const SvCommand commands[] = {
 		"  --desired=FILE            SQL that creates the schema as it should be\n"
 		"  --schema=NAME             schema to compare (repeatable; default public)\n",
 		0, 0, SV_O_DESIRED | SV_O_SCHEMA, true, true,
-		SV_SYNC_COMPARE, check_prepare, check_step, check_finish, NULL
+		SV_SYNC_COMPARE, check_prepare, check_step, NULL, check_finish, NULL
 	},
 	{
 		"verify", "", "check the catalog and the graph (schemaver_verify)",
 		"Check that the catalog and the revision graph are sound.  Exits with\n"
 		"status 1 when schemaver_verify() reports a problem.\n",
 		0, 0, 0, true, true,
-		SV_SYNC_NONE, NULL, verify_step, verify_finish, NULL
+		SV_SYNC_NONE, NULL, verify_step, NULL, verify_finish, NULL
 	},
 	{
 		"revision", "", "write a new revision file",
@@ -213,7 +213,7 @@ static const SvCommand commands[] = {
 		"  --rev-id=ID               the id to use\n",
 		0, 0, SV_O_MESSAGE | SV_O_AUTOGEN | SV_O_DESIRED | SV_O_SCHEMA |
 		SV_O_HEAD | SV_O_DEPENDS | SV_O_LABEL | SV_O_REV_ID, true, false,
-		SV_SYNC_REGISTER, revision_prepare, revision_step, single_finish, NULL
+		SV_SYNC_REGISTER, revision_prepare, revision_step, NULL, single_finish, NULL
 	},
 	{
 		"merge", "[REV]...", "write a revision that merges heads",
@@ -223,14 +223,14 @@ static const SvCommand commands[] = {
 		"  -m, --message=MSG         what the merge does (required)\n"
 		"  --rev-id=ID               the id to use\n",
 		0, -1, SV_O_MESSAGE | SV_O_REV_ID, true, false,
-		SV_SYNC_REGISTER, revision_prepare, merge_step, single_finish, NULL
+		SV_SYNC_REGISTER, revision_prepare, merge_step, NULL, single_finish, NULL
 	},
 	{
 		"init", "", "create the extension and the directory",
 		"Create the extension in the database if it is missing (CREATE EXTENSION\n"
 		"schemaver) and the directory of revision files with a README.\n",
 		0, 0, 0, true, true,
-		SV_SYNC_NONE, init_prepare, init_step, init_finish, NULL
+		SV_SYNC_NONE, init_prepare, init_step, NULL, init_finish, NULL
 	},
 	{
 		"import", "DIR", "convert another tool's migrations into revision files",
@@ -242,7 +242,7 @@ static const SvCommand commands[] = {
 		"                            alembic-sql (the output of alembic upgrade --sql;\n"
 		"                            DIR may be that file)\n",
 		1, 1, SV_O_FROM, false, false,
-		SV_SYNC_NONE, NULL, NULL, NULL, import_run
+		SV_SYNC_NONE, NULL, NULL, NULL, NULL, import_run
 	},
 };
 

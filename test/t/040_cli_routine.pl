@@ -111,8 +111,8 @@ my $log_offset = -s $node->logfile;
 is($rc, 0, 'upgrade at head exits 0');
 is($out, "nothing to do: the database is at 002_add_rag_tables\n", 'and says so');
 my $log = substr(PostgreSQL::Test::Utils::slurp_file($node->logfile), $log_offset);
-is(scalar(() = $log =~ /statement: |execute <unnamed>: /g), 5,
-	'five statements: probe, sync check, current, upgrade, current');
+is(scalar(() = $log =~ /statement: |execute <unnamed>: /g), 3,
+	'three statements: the probe, the sync check (with the current heads), the upgrade');
 is(scalar(() = $log =~ /schemaver_sync_check\(/g), 1, 'the directory is checked once');
 unlike($log, qr/schemaver_sync\(/, 'and not sent');
 
@@ -148,7 +148,7 @@ is(current(), '003_add_user_preferences', 'upgrade head again');
 # ---------------------------------------------------------------------------
 ($rc, $out, $err) = svd('downgrade', '-1', '--sql');
 is($rc, 0, 'downgrade -1 --sql exits 0');
-like($out, qr/\\set ON_ERROR_STOP on/, 'prints a psql script');
+isnt($out, '', 'prints the script (its text is the server\'s: only what psql does with it is tested)');
 is(current(), '003_add_user_preferences', 'and changes nothing');
 write_file("$tmp/rollback.sql", $out);
 $node->command_ok([ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $node->connstr('voice_agent'), '-f', "$tmp/rollback.sql" ],
