@@ -387,7 +387,7 @@ move_finish(SvJob **jobs, int njobs)
 		table_header(t, "database");
 		table_header(t, "before");
 		table_header(t, "after");
-		table_header(t, "revisions");
+		table_header(t, "revisions run");
 		table_header(t, "time");
 		table_header(t, "result");
 		for (int i = 0; i < njobs; i++)

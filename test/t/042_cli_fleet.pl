@@ -83,7 +83,7 @@ like($err, qr/^\[fleet13\] ERROR:  42P07: relation "rag_corpora" already exists$
 	'the broken database\'s error, prefixed');
 like($err, qr/^\[fleet13\] CONTEXT:  /m, 'with its context');
 is(current('fleet13'), '<base>', 'the broken database keeps nothing of its transaction');
-like($out, qr/^ database \| +before +\| +after +\| revisions \| +time +\| +result +$/m,
+like($out, qr/^ database \| +before +\| +after +\| revisions run \| +time +\| +result +$/m,
 	'the end table: database, before, after, revisions, time, result');
 like($out, qr/^ fleet01  \| <base> \| 003_record_concurrency \| 4 +\| \d+\.\d{3} s \| ok *$/m,
 	'a database that upgraded');
