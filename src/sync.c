@@ -89,6 +89,7 @@ static LocalTransactionId forgot_in_xact = InvalidLocalTransactionId;
 static SubTransactionId forgot_in_subxact = InvalidSubTransactionId;
 
 static SyncFile *read_files(FunctionCallInfo fcinfo, int *nfiles);
+static int	compare_revisions(const void *a, const void *b);
 static char *directory_digest(SyncFile *files, int nfiles);
 static bool same_ids(Datum stored, ArrayType *file);
 static bool same_text(HeapTuple tup, TupleDesc desc, int col,
@@ -121,6 +122,7 @@ read_files(FunctionCallInfo fcinfo, int *nfiles)
 	int			n;
 	int			m;
 	SyncFile   *files;
+	SyncFile  **by_revision;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -165,16 +167,36 @@ read_files(FunctionCallInfo fcinfo, int *nfiles)
 		files[i].rf = revfile_parse(files[i].name, files[i].content);
 
 	/* two files registering one revision would replace each other */
+	by_revision = palloc(sizeof(SyncFile *) * Max(n, 1));
 	for (int i = 0; i < n; i++)
-		for (int j = i + 1; j < n; j++)
-			if (strcmp(files[i].rf->revision, files[j].rf->revision) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_DUPLICATE_OBJECT),
-						 errmsg("revision files \"%s\" and \"%s\" both register revision \"%s\"",
-								files[i].name, files[j].name,
-								sv_shorten(files[i].rf->revision))));
+		by_revision[i] = &files[i];
+	qsort(by_revision, n, sizeof(SyncFile *), compare_revisions);
+	for (int i = 1; i < n; i++)
+		if (compare_revisions(&by_revision[i - 1], &by_revision[i]) == 0)
+		{
+			SyncFile   *a = by_revision[i - 1];
+			SyncFile   *b = by_revision[i];
+
+			if (strcmp(a->name, b->name) > 0)
+			{
+				a = by_revision[i];
+				b = by_revision[i - 1];
+			}
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("revision files \"%s\" and \"%s\" both register revision \"%s\"",
+							a->name, b->name, sv_shorten(a->rf->revision))));
+		}
 	*nfiles = n;
 	return files;
+}
+
+/* qsort and bsearch comparator of SyncFile pointers by revision id */
+static int
+compare_revisions(const void *a, const void *b)
+{
+	return strcmp((*(SyncFile *const *) a)->rf->revision,
+				  (*(SyncFile *const *) b)->rf->revision);
 }
 
 /*
@@ -267,6 +289,7 @@ compare_files(SyncFile *files, int nfiles)
 	Datum		values[1];
 	Oid			argtypes[1] = {TEXTARRAYOID};
 	int			rc;
+	SyncFile  **by_revision;
 
 	for (int i = 0; i < nfiles; i++)
 	{
@@ -287,33 +310,43 @@ compare_files(SyncFile *files, int nfiles)
 		elog(ERROR, "reading the registered revisions failed: %s",
 			 SPI_result_code_string(rc));
 
+	/* the files by revision id (read_files checked that ids are distinct) */
+	by_revision = palloc(sizeof(SyncFile *) * Max(nfiles, 1));
+	for (int i = 0; i < nfiles; i++)
+		by_revision[i] = &files[i];
+	qsort(by_revision, nfiles, sizeof(SyncFile *), compare_revisions);
+
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[r];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		char	   *id = SPI_getvalue(tup, desc, 1);
+		SvRevisionFile key_rf;
+		SyncFile	key;
+		SyncFile   *keyp = &key;
+		SyncFile  **found;
+		SvRevisionFile *rf;
 		bool		isnull;
+		bool		same;
 
-		for (int i = 0; i < nfiles; i++)
-		{
-			SvRevisionFile *rf = files[i].rf;
-			bool		same;
-
-			if (strcmp(rf->revision, id) != 0)
-				continue;
-			same = same_ids(SPI_getbinval(tup, desc, 2, &isnull), rf->down_revision) &&
-				same_ids(SPI_getbinval(tup, desc, 3, &isnull), rf->depends_on) &&
-				same_ids(SPI_getbinval(tup, desc, 4, &isnull), rf->branch_labels) &&
-				same_text(tup, desc, 5, rf->message) &&
-				same_text(tup, desc, 6, rf->upgrade) &&
-				same_text(tup, desc, 7, rf->downgrade);
-			if (same)
-				files[i].status = SYNC_UNCHANGED;
-			else if (DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull)))
-				files[i].status = SYNC_APPLIED_CHANGED;
-			else
-				files[i].status = SYNC_CHANGED;
-		}
+		key_rf.revision = SPI_getvalue(tup, desc, 1);
+		key.rf = &key_rf;
+		found = bsearch(&keyp, by_revision, nfiles, sizeof(SyncFile *),
+						compare_revisions);
+		if (found == NULL)
+			continue;
+		rf = (*found)->rf;
+		same = same_ids(SPI_getbinval(tup, desc, 2, &isnull), rf->down_revision) &&
+			same_ids(SPI_getbinval(tup, desc, 3, &isnull), rf->depends_on) &&
+			same_ids(SPI_getbinval(tup, desc, 4, &isnull), rf->branch_labels) &&
+			same_text(tup, desc, 5, rf->message) &&
+			same_text(tup, desc, 6, rf->upgrade) &&
+			same_text(tup, desc, 7, rf->downgrade);
+		if (same)
+			(*found)->status = SYNC_UNCHANGED;
+		else if (DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull)))
+			(*found)->status = SYNC_APPLIED_CHANGED;
+		else
+			(*found)->status = SYNC_CHANGED;
 	}
 	SPI_freetuptable(SPI_tuptable);
 }
@@ -586,7 +619,8 @@ schemaver_sync_compare(PG_FUNCTION_ARGS)
 	values[0] = PointerGetDatum(construct_array(ids, nfiles, TEXTOID, -1,
 												false, TYPALIGN_INT));
 	rc = SPI_execute_with_args("SELECT r.revision FROM ONLY schemaver.revision r"
-							   " WHERE r.revision OPERATOR(pg_catalog.<>) ALL ($1)"
+							   " WHERE NOT EXISTS (SELECT FROM pg_catalog.unnest($1) AS f(id)"
+							   "  WHERE f.id OPERATOR(pg_catalog.=) r.revision)"
 							   " ORDER BY r.revision COLLATE pg_catalog.\"C\"",
 							   1, argtypes, values, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)
