@@ -190,8 +190,7 @@ struct SvJob
 	char	   *schema;			/* the extension's schema, quoted */
 	char	   *extversion;
 	bool		has_sync;
-	bool		has_diff;
-	bool		has_revision;
+	bool		reads_version;	/* may SELECT from schemaver.version */
 
 	/* for the end table and JSON */
 	char	   *before;
@@ -214,7 +213,7 @@ extern bool job_check(SvJob *job, PGresult *res, int expected);
 extern void job_fail(SvJob *job, const char *fmt,...) pg_attribute_printf(2, 3);
 extern void job_print(SvJob *job, FILE *out, const char *fmt,...) pg_attribute_printf(3, 4);
 extern void job_print_error(SvJob *job, const PGresult *res);
-extern char *job_sql(SvJob *job, const char *fmt);
+extern void job_ask_functions(SvJob *job, const char *const *names, int n);
 extern double now_seconds(void);
 extern SvDirectory *fleet_directory(void);
 
@@ -268,6 +267,7 @@ extern bool revwrite_file(const char *path, const char *text);
 extern int	move_prepare(void);
 extern void move_step(SvJob *job, PGresult *res);
 extern char *move_sync_extra(SvJob *job);
+extern char *current_heads_sql(SvJob *job);
 extern int	move_finish(SvJob **jobs, int njobs);
 
 /* cmd_look.c */

@@ -11,7 +11,8 @@
  * schemaver_history), and the new id is the next number followed by a slug
  * of the message, as in migrations/ (003_add_user_preferences).  With
  * --autogenerate the file's text comes from schemaver_revision(), which
- * diffs the live schema against --desired.
+ * diffs the live schema against --desired (after checking that the
+ * server's schemaver has it).
  *
  * src/client/cmd_author.c
  *
@@ -385,29 +386,9 @@ revision_step(SvJob *job, PGresult *res)
 					return;
 				if (opts.autogenerate)
 				{
-					const char *params[7];
-					char	   *sql;
+					static const char *const names[] = {"schemaver_revision"};
 
-					if (!job->has_revision)
-					{
-						job_fail(job, "the server's schemaver (version %s) does not provide schemaver_revision(); ALTER EXTENSION schemaver UPDATE",
-								 job->extversion);
-						return;
-					}
-					params[0] = opts.message;
-					params[1] = nf->id;
-					params[2] = ids_literal(nf->parents, nf->nparents);
-					params[3] = desired_sql;
-					params[4] = opts.ndepends_on ? ids_literal(opts.depends_on, opts.ndepends_on) : NULL;
-					params[5] = opts.nbranch_labels ? ids_literal(opts.branch_labels, opts.nbranch_labels) : NULL;
-					params[6] = schemas_literal();
-					sql = psprintf("SELECT %s.schemaver_revision(message => $1, revision => $2,"
-								   " down_revision => $3::pg_catalog.text[], desired => $4,"
-								   " depends_on => $5::pg_catalog.text[], branch_labels => $6::pg_catalog.text[]%s)",
-								   job->schema,
-								   opts.nschemas ? ", schemas => $7::pg_catalog.text[]" : "");
-					job_send(job, sql, opts.nschemas ? 7 : 6, params);
-					free(sql);
+					job_ask_functions(job, names, 1);
 					return;
 				}
 				{
@@ -431,6 +412,35 @@ revision_step(SvJob *job, PGresult *res)
 			}
 			return;
 		case 2:
+			if (!job_check(job, res, PGRES_TUPLES_OK))
+				return;
+			if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+			{
+				job_fail(job, "the server's schemaver (version %s) does not provide schemaver_revision(); ALTER EXTENSION schemaver UPDATE",
+						 job->extversion);
+				return;
+			}
+			{
+				const char *params[7];
+				char	   *sql;
+
+				params[0] = opts.message;
+				params[1] = nf->id;
+				params[2] = ids_literal(nf->parents, nf->nparents);
+				params[3] = desired_sql;
+				params[4] = opts.ndepends_on ? ids_literal(opts.depends_on, opts.ndepends_on) : NULL;
+				params[5] = opts.nbranch_labels ? ids_literal(opts.branch_labels, opts.nbranch_labels) : NULL;
+				params[6] = schemas_literal();
+				sql = psprintf("SELECT %s.schemaver_revision(message => $1, revision => $2,"
+							   " down_revision => $3::pg_catalog.text[], desired => $4,"
+							   " depends_on => $5::pg_catalog.text[], branch_labels => $6::pg_catalog.text[]%s)",
+							   job->schema,
+							   opts.nschemas ? ", schemas => $7::pg_catalog.text[]" : "");
+				job_send(job, sql, opts.nschemas ? 7 : 6, params);
+				free(sql);
+			}
+			return;
+		case 3:
 			if (!job_check(job, res, PGRES_TUPLES_OK))
 				return;
 			write_new_file(job, nf, PQgetvalue(res, 0, 0));

@@ -717,7 +717,16 @@ check_step(SvJob *job, PGresult *res)
 			}
 			if (opts.desired == NULL)
 				break;
-			if (!job->has_diff)
+			{
+				static const char *const names[] = {"schemaver_diff"};
+
+				job_ask_functions(job, names, 1);
+			}
+			return;
+		case 2:
+			if (!job_check(job, res, PGRES_TUPLES_OK))
+				return;
+			if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
 			{
 				job_fail(job, "the server's schemaver (version %s) does not provide schemaver_diff(); ALTER EXTENSION schemaver UPDATE",
 						 job->extversion);
@@ -731,7 +740,7 @@ check_step(SvJob *job, PGresult *res)
 				free(sql);
 			}
 			return;
-		case 2:
+		case 3:
 			if (!job_check(job, res, PGRES_TUPLES_OK))
 				return;
 			{
@@ -759,7 +768,7 @@ check_step(SvJob *job, PGresult *res)
 				free(sql);
 			}
 			return;
-		case 3:
+		case 4:
 			if (!job_check(job, res, PGRES_TUPLES_OK))
 				return;
 			{

@@ -121,10 +121,26 @@ static char *
 before_items(SvJob *job)
 {
 	return psprintf(opts.stepwise ?
-					"pg_catalog.array_to_string(ARRAY(SELECT c FROM %s.schemaver_current() c ORDER BY 1), ', '),"
-					" (SELECT COALESCE(pg_catalog.max(l.id), 0) FROM ONLY schemaver.log l)" :
-					"pg_catalog.array_to_string(ARRAY(SELECT c FROM %s.schemaver_current() c ORDER BY 1), ', ')",
-					job->schema);
+					"%s, (SELECT COALESCE(pg_catalog.max(l.id), 0) FROM ONLY schemaver.log l)" :
+					"%s",
+					current_heads_sql(job));
+}
+
+/*
+ * current_heads_sql
+ *		An expression: the current heads, as "a, b".  They are the rows of
+ *		schemaver.version, which a role that may read it reads directly; in
+ *		a new session schemaver_current() would first load the whole graph
+ *		(thousands of revisions) for the same answer.
+ */
+char *
+current_heads_sql(SvJob *job)
+{
+	if (job->reads_version)
+		return pg_strdup("pg_catalog.array_to_string(ARRAY(SELECT v.revision FROM ONLY schemaver.version v"
+						 " ORDER BY v.revision COLLATE pg_catalog.\"C\"), ', ')");
+	return psprintf("pg_catalog.array_to_string(ARRAY(SELECT c FROM %s.schemaver_current() c"
+					" ORDER BY c COLLATE pg_catalog.\"C\"), ', ')", job->schema);
 }
 
 /*
@@ -310,10 +326,10 @@ move_step(SvJob *job, PGresult *res)
 				const char *params[1] = {st->log_id ? st->log_id : "0"};
 
 				sql = psprintf(opts.stepwise ?
-							   "SELECT pg_catalog.array_to_string(ARRAY(SELECT c FROM %s.schemaver_current() c ORDER BY 1), ', '),"
+							   "SELECT %s,"
 							   " (SELECT pg_catalog.count(*) FROM ONLY schemaver.log l WHERE l.id OPERATOR(pg_catalog.>) $1::pg_catalog.int8)" :
-							   "SELECT pg_catalog.array_to_string(ARRAY(SELECT c FROM %s.schemaver_current() c ORDER BY 1), ', ')",
-							   job->schema);
+							   "SELECT %s",
+							   current_heads_sql(job));
 				job_send(job, sql, opts.stepwise ? 1 : 0, params);
 				free(sql);
 			}

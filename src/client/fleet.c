@@ -16,7 +16,8 @@
  *	 probe		one query on the catalogs: is schemaver installed, in which
  *				schema (every later call is qualified with it, so that no
  *				function earlier on the search_path can stand in), at which
- *				version, with which functions;
+ *				version, does it have the synchronisation's functions, may
+ *				the role read schemaver.version;
  *	 sync check	for commands that synchronise the directory:
  *				schemaver_sync_check(digest), one round trip;
  *	 sync		only when the directory is not known to the server:
@@ -73,17 +74,20 @@ static bool any_failed = false;
 static PGcancel *volatile *cancels = NULL;
 static volatile sig_atomic_t interrupted = 0;
 
+/*
+ * The probe: cheap on purpose (it is the first query of a new session, and
+ * the catalogs it reads must be loaded into its caches): no planning of
+ * joins on pg_proc, a lookup of one function by its signature.
+ */
 static const char *probe_sql =
 "SELECT e.extversion, n.nspname,"
-" EXISTS (SELECT FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) n.oid"
-"   AND p.proname OPERATOR(pg_catalog.=) 'schemaver_sync_check'),"
-" EXISTS (SELECT FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) n.oid"
-"   AND p.proname OPERATOR(pg_catalog.=) 'schemaver_diff'),"
-" EXISTS (SELECT FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) n.oid"
-"   AND p.proname OPERATOR(pg_catalog.=) 'schemaver_revision')"
-" FROM pg_catalog.pg_extension e"
-" JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace"
-" WHERE e.extname OPERATOR(pg_catalog.=) 'schemaver'";
+" pg_catalog.to_regprocedure(pg_catalog.quote_ident(n.nspname)"
+"   OPERATOR(pg_catalog.||) '.schemaver_sync_check(pg_catalog.text)') IS NOT NULL,"
+" COALESCE(pg_catalog.has_table_privilege("
+"   pg_catalog.to_regclass('schemaver.version'), 'SELECT'), false)"
+" FROM pg_catalog.pg_extension e, pg_catalog.pg_namespace n"
+" WHERE e.extname OPERATOR(pg_catalog.=) 'schemaver'"
+" AND n.oid OPERATOR(pg_catalog.=) e.extnamespace";
 
 static char *spec_label(const char *spec, char **hostpart);
 static void make_labels(void);
@@ -368,6 +372,40 @@ read_results(SvJob *job)
 	}
 }
 
+/*
+ * job_has_functions
+ *		Whether the extension's schema has a function of each of the given
+ *		names (the release 1.1 functions that commands such as check
+ *		--desired need); the query is sent, the answer comes to the step as
+ *		one row of booleans.
+ */
+void
+job_ask_functions(SvJob *job, const char *const *names, int n)
+{
+	PQExpBufferData sql;
+
+	initPQExpBuffer(&sql);
+	appendPQExpBufferStr(&sql, "SELECT ");
+	for (int i = 0; i < n; i++)
+		appendPQExpBuffer(&sql, "%sEXISTS (SELECT FROM pg_catalog.pg_proc p"
+						  " WHERE p.pronamespace OPERATOR(pg_catalog.=) pg_catalog.to_regnamespace($%d)"
+						  " AND p.proname OPERATOR(pg_catalog.=) $%d)",
+						  i ? ", " : "", 2 * i + 1, 2 * i + 2);
+	{
+		const char **params = pg_malloc(sizeof(char *) * 2 * n);
+		char	   *nsp = pg_strdup(job->schema);
+
+		for (int i = 0; i < n; i++)
+		{
+			params[2 * i] = nsp;
+			params[2 * i + 1] = names[i];
+		}
+		job_send(job, sql.data, 2 * n, params);
+		free(params);
+	}
+	termPQExpBuffer(&sql);
+}
+
 /* Pass a result to the phase that waits for it */
 static void
 dispatch(SvJob *job, PGresult *res)
@@ -427,8 +465,7 @@ probe_done(SvJob *job, PGresult *res)
 	job->schema = PQescapeIdentifier(job->conn, PQgetvalue(res, 0, 1),
 									 strlen(PQgetvalue(res, 0, 1)));
 	job->has_sync = (strcmp(PQgetvalue(res, 0, 2), "t") == 0);
-	job->has_diff = (strcmp(PQgetvalue(res, 0, 3), "t") == 0);
-	job->has_revision = (strcmp(PQgetvalue(res, 0, 4), "t") == 0);
+	job->reads_version = (strcmp(PQgetvalue(res, 0, 3), "t") == 0);
 	json_field_string(job->json, "schemaver_version", job->extversion);
 
 	if (command->sync != SV_SYNC_NONE && !opts.no_sync && !job->has_sync)
