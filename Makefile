@@ -11,6 +11,10 @@
 #
 # Build against a chosen PostgreSQL with PG_CONFIG=/path/to/pg_config
 # (15, 16, 17 or 18; see README.md, "Versions").
+#
+# The schemaver command (src/client/, its own PGXS Makefile since PGXS
+# builds one module or one program per Makefile) is built, installed into
+# pg_config --bindir and cleaned with the extension.
 
 EXTENSION = schemaver
 MODULE_big = schemaver
@@ -58,6 +62,21 @@ DISTVERSION = $(shell sed -n 's/^ *"version": *"\([0-9][^"]*\)".*/\1/p' META.jso
 dist:
 	git archive --format zip --prefix=$(EXTENSION)-$(DISTVERSION)/ \
 		-o $(EXTENSION)-$(DISTVERSION).zip HEAD
+
+# The schemaver command, in src/client/ (PG_CONFIG is passed on)
+.PHONY: client client-install client-uninstall client-clean
+all: client
+install: client-install
+uninstall: client-uninstall
+clean: client-clean
+client:
+	$(MAKE) -C src/client PG_CONFIG=$(PG_CONFIG)
+client-install: client
+	$(MAKE) -C src/client PG_CONFIG=$(PG_CONFIG) install
+client-uninstall:
+	$(MAKE) -C src/client PG_CONFIG=$(PG_CONFIG) uninstall
+client-clean:
+	$(MAKE) -C src/client PG_CONFIG=$(PG_CONFIG) clean
 
 # Every object (and its LLVM bitcode, for JIT inlining) includes the shared
 # header and the version compatibility header: rebuild them all when one

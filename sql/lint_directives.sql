@@ -28,6 +28,26 @@ CREATE INDEX ON ld_big (b);
 ALTER TABLE ld_big ADD COLUMN c uuid DEFAULT gen_random_uuid()
 $$);
 
+-- With a blank after "schemaver:", as the other directives are written
+-- ("-- schemaver: transaction=off"): the same directive.
+SELECT stmt, rule FROM pg_temp.lint($$
+CREATE INDEX ON ld_big (a);
+-- schemaver: lint-ignore create-index-non-concurrently
+CREATE INDEX ON ld_big (b);
+ALTER TABLE ld_big ADD COLUMN c uuid DEFAULT gen_random_uuid()
+$$);
+
+-- A non-transactional revision: CREATE INDEX CONCURRENTLY is what it is
+-- for, and is not reported (non-transactional-statement) ...
+SELECT stmt, rule FROM pg_temp.lint($$
+-- schemaver: transaction=off
+CREATE INDEX CONCURRENTLY ON ld_big (a)
+$$);
+-- ... while in an ordinary revision it is.
+SELECT stmt, rule FROM pg_temp.lint($$
+CREATE INDEX CONCURRENTLY ON ld_big (a)
+$$);
+
 -- Forms: several rules, commas, any case, blanks, a reason, other comments
 -- between the directive and the statement, the first statement.
 SELECT stmt, rule FROM pg_temp.lint($$

@@ -105,7 +105,11 @@ GRANT EXECUTE ON ROUTINE
     schemaver_diff(text, text[]),
     schemaver_autogenerate(text, text[]),
     schemaver_revision(text, text, text[], text, text[], text, text, text[], text[]),
-    schemaver_lint(text)
+    schemaver_lint(text),
+    schemaver_sync_check(text),
+    schemaver_sync(text[], text[]),
+    schemaver_sync_compare(text[], text[]),
+    schemaver_read_revision_file(text)
 TO regress_sv_priv_migrator;
 -- ... and the rights its revisions need on the application's schema.
 CREATE SCHEMA sv_priv_app AUTHORIZATION regress_sv_priv_migrator;
@@ -119,7 +123,10 @@ GRANT EXECUTE ON FUNCTION
     schemaver_heads(),
     schemaver_history(),
     schemaver_verify(),
-    schemaver_lint(text)
+    schemaver_lint(text),
+    schemaver_sync_check(text),
+    schemaver_sync_compare(text[], text[]),
+    schemaver_read_revision_file(text)
 TO regress_sv_priv_reader;
 
 -- Who may execute what: the recipe covers every routine of the extension
@@ -134,7 +141,8 @@ SELECT r.routine,
  WHERE has_function_privilege('regress_sv_priv_migrator', r.oid, 'EXECUTE') = r.is_trigger
     OR has_function_privilege('regress_sv_priv_reader', r.oid, 'EXECUTE')
        <> (r.proname IN ('schemaver_current', 'schemaver_heads', 'schemaver_history', 'schemaver_verify',
-                         'schemaver_lint'))
+                         'schemaver_lint',
+                         'schemaver_sync_check', 'schemaver_sync_compare', 'schemaver_read_revision_file'))
     OR has_function_privilege('regress_sv_priv_nobody', r.oid, 'EXECUTE')
  ORDER BY r.routine COLLATE "C";
 
@@ -178,14 +186,17 @@ INSERT INTO sv_access SELECT current_user, op, tab, pg_temp.attempt(stmt) FROM s
 RESET SESSION AUTHORIZATION;
 SELECT role, op,
        string_agg(DISTINCT CASE WHEN result LIKE '42501:%' THEN 'denied' ELSE 'allowed' END, ', ') AS outcome
-  FROM sv_access WHERE tab <> 'schemaver.graph_heads' GROUP BY role, op
+  FROM sv_access WHERE tab NOT IN ('schemaver.graph_heads', 'schemaver.synced_directory') GROUP BY role, op
  ORDER BY role, array_position(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'nextval', 'setval'], op);
--- The cache schemaver.graph_heads is granted to nobody: the extension reads
--- and writes it as its owner, and heads written there by hand could make a
--- new session's upgrade skip a pending revision.
-SELECT role,
-       string_agg(DISTINCT CASE WHEN result LIKE '42501:%' THEN 'denied' ELSE 'allowed' END, ', ') AS graph_heads
-  FROM sv_access WHERE tab = 'schemaver.graph_heads' GROUP BY role ORDER BY role;
+-- The caches schemaver.graph_heads and schemaver.synced_directory are
+-- granted to nobody: the extension reads and writes them as their owner;
+-- heads written there by hand could make a new session's upgrade skip a
+-- pending revision, and a digest written by hand could make the schemaver
+-- command skip registering a directory's new files.
+SELECT role, tab,
+       string_agg(DISTINCT CASE WHEN result LIKE '42501:%' THEN 'denied' ELSE 'allowed' END, ', ') AS outcome
+  FROM sv_access WHERE tab IN ('schemaver.graph_heads', 'schemaver.synced_directory')
+ GROUP BY role, tab ORDER BY role, tab;
 -- and the messages a role without rights gets, for the record
 SELECT DISTINCT regexp_replace(result, '(schema|table|sequence) \S+', '\1 ...') AS nobody_gets
   FROM sv_access WHERE role = 'regress_sv_priv_nobody' ORDER BY 1;
@@ -205,7 +216,8 @@ SET SESSION AUTHORIZATION regress_sv_priv_reader;
 INSERT INTO sv_calls SELECT current_user, routine, pg_temp.attempt(call) FROM sv_routines
  WHERE NOT is_trigger
    AND proname NOT IN ('schemaver_current', 'schemaver_heads', 'schemaver_history', 'schemaver_verify',
-                       'schemaver_lint');
+                       'schemaver_lint',
+                       'schemaver_sync_check', 'schemaver_sync_compare', 'schemaver_read_revision_file');
 RESET SESSION AUTHORIZATION;
 SELECT role, count(*) > 0 AS calls_made, bool_and(result LIKE '42501:%') AS all_denied
   FROM sv_calls GROUP BY role ORDER BY role;

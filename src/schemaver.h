@@ -611,4 +611,24 @@ extern void nontx_check_plan(SvGraph *graph, SvPlan *plan,
 							 SvDirection direction, bool stepwise,
 							 const char *funcname);
 
+/*
+ * revfile.c and sync.c: the server side of the schemaver command (the
+ * client in src/client/).  revfile.c reads a revision file with the
+ * server's parser into what it registers (NULL arrays: not given,
+ * registered as empty); sync.c registers a directory of them and remembers
+ * its digest.
+ */
+typedef struct SvRevisionFile
+{
+	char	   *revision;
+	ArrayType  *down_revision;	/* NULL: a base revision */
+	char	   *upgrade;
+	char	   *downgrade;		/* NULL: irreversible */
+	char	   *message;
+	ArrayType  *depends_on;
+	ArrayType  *branch_labels;
+} SvRevisionFile;
+
+extern SvRevisionFile *revfile_parse(const char *file, const char *content);
+
 #endif							/* SCHEMAVER_H */

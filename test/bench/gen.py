@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """test/bench/gen.py: generate the workloads of test/bench/run.sh.
 
-    gen.py KIND N DIR [--sql] [--alembic] [--sqitch]
+    gen.py KIND N DIR [--sql] [--alembic] [--sqitch] [--files]
 
 KIND is "ddl" (each revision creates one table and its index, the issue's
 W1 revision), "select1" (each revision is SELECT 1) or "lint" (revisions
@@ -19,6 +19,8 @@ chain order).  Files written into DIR (each part leaves a .done marker):
                        (LIKE schemaver.revision INCLUDING ALL) per revision
   alembic/             (--alembic) an Alembic project with N revision files
   sqitch/              (--sqitch) a Sqitch project with N changes
+  files/               (--files) N revision files, one schemaver_add_revision
+                       call each, for the schemaver command
 
 Only the standard library is used.
 """
@@ -262,13 +264,28 @@ def write_sqitch(kind, n, d):
                 f.write("-- Verify bench:%s\n" % rev_id(i))
 
 
+def write_files(kind, n, d):
+    f = os.path.join(d, "files")
+    os.makedirs(f, exist_ok=True)
+    for i in range(1, n + 1):
+        u, dn, msg = revision(kind, i)
+        parent = "'%s'" % rev_id(i - 1) if i > 1 else "NULL"
+        with open(os.path.join(f, rev_id(i) + ".sql"), "w") as out:
+            out.write("-- %s: %s\n\nSELECT schemaver_add_revision(\n"
+                      "    revision      => '%s',\n    down_revision => %s,\n"
+                      "    message       => '%s',\n    upgrade       => %s,\n"
+                      "    downgrade     => %s);\n"
+                      % (rev_id(i), msg, rev_id(i), parent, msg, dq(u), dq(dn)))
+
+
 def main(argv):
     if len(argv) < 4:
         raise SystemExit(__doc__)
     kind, n, d = argv[1], int(argv[2]), argv[3]
     os.makedirs(d, exist_ok=True)
     parts = [("--sql", write_sql, d), ("--alembic", write_alembic, os.path.join(d, "alembic")),
-             ("--sqitch", write_sqitch, os.path.join(d, "sqitch"))]
+             ("--sqitch", write_sqitch, os.path.join(d, "sqitch")),
+             ("--files", write_files, os.path.join(d, "files"))]
     for flag, fn, marker_dir in parts:
         if flag in argv[4:]:
             fn(kind, n, d)

@@ -142,6 +142,27 @@ def main(raw, meta_path, out):
     else:
         rows.append(("No-op upgrade head as a whole process: Alembic / schemaver",
                      "Alembic %s" % (s(a) if a is not None else state("noop.alembic")), s(v), "-", ">= 20x", "n/a"))
+    # the schemaver command
+    fleet_n = int(meta.get("fleet_n", "50"))
+    a, v, p = med("cli.noop.alembic"), med("cli.noop.sv"), med("cli.noop.psql")
+    if a is not None and v is not None:
+        r = paired("cli.noop.alembic", "cli.noop.sv", lambda x, y: x / y)
+        rows.append(("schemaver upgrade head at head, %d revision files, whole process: Alembic / schemaver" % n,
+                     "alembic upgrade head %s; psql -c 'SELECT 1' %s" % (s(a), s(p)),
+                     s(v), "%.1fx" % r, ">= 10x", verdict(r, r >= 10)))
+    else:
+        rows.append(("schemaver upgrade head at head, %d revision files: Alembic / schemaver" % n,
+                     "Alembic %s" % (s(a) if a is not None else state("cli.noop.alembic")),
+                     s(v) if v is not None else state("cli.noop.sv"), "-", ">= 10x", "n/a"))
+    j1, j2 = med("cli.fleet.j1"), med("cli.fleet.j2")
+    if j1 is not None and j2 is not None:
+        r = paired("cli.fleet.j1", "cli.fleet.j2", lambda x, y: x / y)
+        rows.append(("schemaver --fleet upgrade head, %d databases of migrations/: -j 1 / -j 2" % fleet_n,
+                     "-j 1: %s" % s(j1), "-j 2: %s" % s(j2), "%.2fx" % r, ">= 1.6x", verdict(r, r >= 1.6)))
+    else:
+        rows.append(("schemaver --fleet upgrade head, %d databases: -j 1 / -j 2" % fleet_n,
+                     s(j1) if j1 is not None else state("cli.fleet.j1"),
+                     s(j2) if j2 is not None else state("cli.fleet.j2"), "-", ">= 1.6x", "n/a"))
     # W3
     hist_scale = 10000 if 10000 in scales else (scales[-1] if scales else None)
     for suffix, label in (("first_ms", "first call in a new session"), ("repeat_ms", "repeated call")):

@@ -46,6 +46,11 @@
 #             tables (lint_big: 100,000 rows), registered, not applied:
 #             schemaver_lint() of all of them, server side, first call of a
 #             new session and repeated calls; the figure is per revision.
+#   cli       the schemaver command: "schemaver upgrade head" with N revision
+#             files, already at head, as a whole process, against Alembic's
+#             "alembic upgrade head" at head on the same N revisions; and
+#             "schemaver --fleet upgrade head" on BENCH_FLEET_N databases of
+#             the seed's revisions (migrations/) with -j 2 against -j 1.
 #
 # Timing: whole processes are timed by benchtool.c (CLOCK_MONOTONIC around
 # fork/exec/wait, nothing of the shell inside); server-side times come from
@@ -67,7 +72,8 @@
 #   BENCH_AG_N [1000]          tables of the autogenerate workload
 #   BENCH_AG_REPEAT [3]        rounds of the autogenerate workload
 #   BENCH_LINT_N [1000]        revisions for the lint workload
-#   BENCH_ONLY ["w1 long ovh w2 w3 lt ag lint"]  subset of workloads
+#   BENCH_ONLY ["w1 long ovh w2 w3 lt ag lint cli"]  subset of workloads
+#   BENCH_FLEET_N [50]         databases of the cli fleet workload
 #   BENCH_PORT [5477]          port number of the private server (socket only)
 #   BENCH_TIMEOUT [1800]       seconds before one timed command is killed
 #   BENCH_SKIP_BUILD [0]       1: do not run make && make install
@@ -103,10 +109,11 @@ BENCH_SCALES=${BENCH_SCALES:-"1000 10000 100000"}
 BENCH_PEERS=${BENCH_PEERS:-1}
 BENCH_SQITCH_REPEAT=${BENCH_SQITCH_REPEAT:-1}
 BENCH_NOOP_REPEAT=${BENCH_NOOP_REPEAT:-5}
-BENCH_ONLY=${BENCH_ONLY:-"w1 long ovh w2 w3 lt ag lint"}
+BENCH_ONLY=${BENCH_ONLY:-"w1 long ovh w2 w3 lt ag lint cli"}
 BENCH_AG_N=${BENCH_AG_N:-1000}
 BENCH_AG_REPEAT=${BENCH_AG_REPEAT:-3}
 BENCH_LINT_N=${BENCH_LINT_N:-1000}
+BENCH_FLEET_N=${BENCH_FLEET_N:-50}
 BENCH_PORT=${BENCH_PORT:-5477}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
 BENCH_SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
@@ -130,9 +137,12 @@ ensure_bench_packages() {
     local -a missing=()
     mapfile -t missing < <(sv_missing_packages)
     sv_pkg_installed python3 && [ -x "$PY" ] || missing+=(python3)
-    if [ "$BENCH_PEERS" = 1 ]; then
+    if [ "$BENCH_PEERS" = 1 ] || want cli; then
+        # the cli workload measures against Alembic too
         "$PY" -c 'import alembic' >/dev/null 2>&1 || missing+=(python3-alembic)
         "$PY" -c 'import psycopg2' >/dev/null 2>&1 || missing+=(python3-psycopg2)
+    fi
+    if [ "$BENCH_PEERS" = 1 ]; then
         command -v sqitch >/dev/null 2>&1 || missing+=(sqitch)
         perl -MDBD::Pg -e 1 >/dev/null 2>&1 || missing+=(libdbd-pg-perl)
     fi
@@ -627,6 +637,68 @@ run_lint() {
     dropdb_ "$db"
 }
 
+# cli: the schemaver command as a whole process.
+#  1. no-op: N revision files (gen.py --files), a database stamped at head
+#     by the command itself; "schemaver upgrade head" (read and hash the
+#     files, one round trip to find them registered, then the no-op
+#     upgrade) against "alembic upgrade head" at head on the same N
+#     revisions (gen.py --alembic), in alternating rounds;
+#  2. fleet: BENCH_FLEET_N databases, each taken back to base (untimed),
+#     then "schemaver --fleet FILE upgrade head" of migrations/ with -j 1
+#     and with -j 2, in alternating order.
+run_cli() {
+    local n=$BENCH_N dir="$WORK/ddl_$BENCH_N" sv="$PGBIN_PRIV/schemaver"
+    local url="postgresql+psycopg2://postgres@/b_cli_al?host=$SOCK&port=$BENCH_PORT"
+    local -a alembic=("$PY" -m alembic -c "$dir/alembic/alembic.ini")
+    local -a sides
+    log "cli: no-op upgrade head at head with $n revision files, schemaver and Alembic, $BENCH_REPEAT rounds"
+    newdb b_cli_sv
+    newdb b_cli_al
+    "$sv" -d b_cli_sv --dir "$dir/files" -q stamp head >/dev/null 2>"$LOGS/cli.setup.log" \
+        || { tail -5 "$LOGS/cli.setup.log"; sv_die "schemaver stamp head failed"; }
+    BENCH_ALEMBIC_URL=$url "${alembic[@]}" stamp head >/dev/null 2>>"$LOGS/cli.setup.log" \
+        || { tail -5 "$LOGS/cli.setup.log"; sv_die "alembic stamp head failed"; }
+    for ((r = 1; r <= BENCH_REPEAT; r++)); do
+        if ((r % 2)); then sides=(sv alembic); else sides=(alembic sv); fi
+        for side in "${sides[@]}"; do
+            for ((k = 0; k < BENCH_NOOP_REPEAT; k++)); do
+                if [ "$side" = sv ]; then
+                    timed cli.noop.sv cli.noop.sv "$sv" -d b_cli_sv --dir "$dir/files" upgrade head
+                else
+                    BENCH_ALEMBIC_URL=$url timed cli.noop.alembic cli.noop.alembic "${alembic[@]}" upgrade head
+                fi
+            done
+        done
+        timed cli.noop.psql cli.noop.psql "${PSQL[@]}" -d b_cli_sv -c "SELECT 1"
+    done
+    dropdb_ b_cli_sv
+    dropdb_ b_cli_al
+
+    local m=$BENCH_FLEET_N fleet="$OUT/fleet.conf" order
+    log "cli: upgrade head on $m databases of migrations/, -j 1 and -j 2, $BENCH_REPEAT rounds"
+    newdb b_fleet_tmpl
+    : >"$fleet"
+    for ((i = 1; i <= m; i++)); do
+        sql postgres "DROP DATABASE IF EXISTS b_fleet_$i WITH (FORCE)" >/dev/null 2>&1 || true
+        sql postgres "CREATE DATABASE b_fleet_$i TEMPLATE b_fleet_tmpl" >/dev/null
+        echo "b_fleet_$i" >>"$fleet"
+    done
+    # register the files everywhere once (each timed run then finds them)
+    "$sv" --fleet "$fleet" --dir "$ROOT/migrations" -j 2 -q upgrade head >/dev/null 2>"$LOGS/cli.fleet.setup.log" \
+        || { tail -5 "$LOGS/cli.fleet.setup.log"; sv_die "fleet setup failed"; }
+    for ((r = 1; r <= BENCH_REPEAT; r++)); do
+        if ((r % 2)); then order="1 2"; else order="2 1"; fi
+        for j in $order; do
+            "$sv" --fleet "$fleet" --dir "$ROOT/migrations" -j 2 -q downgrade base >/dev/null 2>>"$LOGS/cli.fleet.setup.log" \
+                || { tail -5 "$LOGS/cli.fleet.setup.log"; sv_die "fleet downgrade failed"; }
+            checkpoint
+            timed "cli.fleet.j$j" "cli.fleet.j$j" "$sv" --fleet "$fleet" --dir "$ROOT/migrations" -j "$j" -q upgrade head
+        done
+    done
+    for ((i = 1; i <= m; i++)); do dropdb_ "b_fleet_$i"; done
+    dropdb_ b_fleet_tmpl
+}
+
 # ---------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------
@@ -676,6 +748,7 @@ gen() {  # gen KIND N [--alembic] [--sqitch]: what is not there yet
 peerflags=()
 [ "$BENCH_PEERS" = 1 ] && peerflags=(--alembic --sqitch)
 want w1 && gen ddl "$BENCH_N" "${peerflags[@]}"
+want cli && gen ddl "$BENCH_N" --alembic --files
 want ovh && gen select1 "$BENCH_N" "${peerflags[@]}"
 if want lt; then
     want w1 || gen ddl "$BENCH_N"
@@ -689,11 +762,13 @@ fi
 # (cheap: always written again)
 want ag && "$PY" "$BENCH_DIR/gen_autogen.py" "$BENCH_AG_N" "$WORK/autogen_$BENCH_AG_N"
 want lint && gen lint "$BENCH_LINT_N"
-if [ "$BENCH_PEERS" = 1 ]; then
+if [ "$BENCH_PEERS" = 1 ] || want cli; then
     # compile the Alembic revision files once, as an installed project has
     for d in "$WORK"/*/alembic; do
         "$PY" -m compileall -q "$d" >/dev/null
     done
+fi
+if [ "$BENCH_PEERS" = 1 ]; then
     export SQITCH_FULLNAME=Bench SQITCH_EMAIL=bench@example.invalid
 fi
 
@@ -708,6 +783,7 @@ if want lt; then
 fi
 want ag && run_ag
 want lint && run_lint
+want cli && run_cli
 
 finished=$(date +%s)
 {
@@ -716,6 +792,7 @@ finished=$(date +%s)
     printf 'commit\t%s\n' "$commit"
     printf 'server\t%s\n' "$(sql postgres 'SELECT version()')"
     printf 'machine\t%s cores, %s\n' "$(nproc)" "$(free -g | awk '/^Mem:/ {print $2 " GB"}')"
+    printf 'fleet_n\t%s\n' "$BENCH_FLEET_N"
     printf 'n\t%s\nlong_n\t%s\nnoop_n\t%s\nrepeat\t%s\nsqitch_repeat\t%s\n' \
         "$BENCH_N" "$BENCH_LONG_N" "$BENCH_NOOP_N" "$BENCH_REPEAT" "$BENCH_SQITCH_REPEAT"
     printf 'ag_n\t%s\n' "$BENCH_AG_N"

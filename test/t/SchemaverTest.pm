@@ -18,6 +18,11 @@
 #       needs restart_after_crash = on
 #   SchemaverTest::slurp($file)
 #       a file's content
+#   my ($rc, $out, $err) = SchemaverTest::schemaver($node, [\%opts,] @args);
+#       run the schemaver command against $node (PGHOST and PGPORT set,
+#       PGDATABASE unset) and return its exit status, standard output and
+#       standard error; %opts: env => {VAR => value or undef}, stdin =>
+#       text, chdir => directory to run in
 #
 # Keep it small: a helper belongs here when two tests need it.
 
@@ -27,6 +32,7 @@ use strict;
 use warnings FATAL => 'all';
 
 use Cwd;
+use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -85,6 +91,29 @@ sub crash_backend
 	$node->wait_for_log(qr/database system is ready to accept connections/, $log_offset);
 	$node->poll_query_until('postgres', 'SELECT true') or die 'server did not come back';
 	return;
+}
+
+sub schemaver
+{
+	my ($node, @args) = @_;
+	my %o = ref $args[0] eq 'HASH' ? %{ shift @args } : ();
+	my ($out, $err) = ('', '');
+	my $in = $o{stdin} // '';
+
+	local %ENV = %ENV;
+	$ENV{PGHOST} = $node->host;
+	$ENV{PGPORT} = $node->port;
+	delete $ENV{$_} for qw(PGDATABASE PGSERVICE PGOPTIONS PGPASSWORD);
+	while (my ($k, $v) = each %{ $o{env} // {} })
+	{
+		if (defined $v) { $ENV{$k} = $v; }
+		else { delete $ENV{$k}; }
+	}
+	IPC::Run::run([ 'schemaver', @args ],
+		'<', \$in, '>', \$out, '2>', \$err,
+		$o{chdir} ? (init => sub { chdir $o{chdir} or die "chdir $o{chdir}: $!" }) : ());
+	note("schemaver @args: exit " . ($? >> 8) . "\n$out$err");
+	return ($? >> 8, $out, $err);
 }
 
 sub slurp

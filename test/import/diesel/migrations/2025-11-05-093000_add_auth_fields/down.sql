@@ -1,0 +1,2 @@
+-- This file should undo anything in `up.sql`
+ALTER TABLE users DROP COLUMN is_active, DROP COLUMN hashed_password, DROP COLUMN email, DROP COLUMN user_id;

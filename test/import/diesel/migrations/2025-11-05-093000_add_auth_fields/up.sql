@@ -1,0 +1,8 @@
+-- Your SQL goes here
+ALTER TABLE users ADD COLUMN user_id VARCHAR;
+ALTER TABLE users ADD COLUMN email VARCHAR;
+ALTER TABLE users ADD COLUMN hashed_password VARCHAR;
+ALTER TABLE users ADD COLUMN is_active BOOLEAN NOT NULL DEFAULT TRUE;
+UPDATE users SET user_id = gen_random_uuid()::text, email = username || '+' || id || '@example.invalid';
+ALTER TABLE users ALTER COLUMN user_id SET NOT NULL, ALTER COLUMN email SET NOT NULL;
+ALTER TABLE users ADD CONSTRAINT uq_users_user_id UNIQUE (user_id), ADD CONSTRAINT uq_users_email UNIQUE (email);

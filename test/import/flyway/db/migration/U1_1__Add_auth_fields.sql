@@ -1,0 +1,1 @@
+ALTER TABLE users DROP COLUMN is_active, DROP COLUMN email, DROP COLUMN user_id;

@@ -1,0 +1,2 @@
+DROP TABLE rag_chunks;
+DROP TABLE rag_corpora;

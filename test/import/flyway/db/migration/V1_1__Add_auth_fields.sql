@@ -1,0 +1,6 @@
+ALTER TABLE users ADD COLUMN user_id text;
+ALTER TABLE users ADD COLUMN email text;
+ALTER TABLE users ADD COLUMN is_active boolean NOT NULL DEFAULT true;
+UPDATE users SET user_id = gen_random_uuid()::text, email = username || '+' || id || '@example.invalid';
+ALTER TABLE users ALTER COLUMN user_id SET NOT NULL, ALTER COLUMN email SET NOT NULL;
+ALTER TABLE users ADD CONSTRAINT uq_users_user_id UNIQUE (user_id), ADD CONSTRAINT uq_users_email UNIQUE (email);

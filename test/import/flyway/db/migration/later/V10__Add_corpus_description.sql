@@ -1,0 +1,1 @@
+ALTER TABLE rag_corpora ADD COLUMN description text;

@@ -1,0 +1,7 @@
+-- Deploy voice_agent:appschema to pg
+
+BEGIN;
+
+CREATE SCHEMA voice;
+
+COMMIT;

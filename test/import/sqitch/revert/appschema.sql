@@ -1,0 +1,7 @@
+-- Revert voice_agent:appschema from pg
+
+BEGIN;
+
+DROP SCHEMA voice;
+
+COMMIT;
