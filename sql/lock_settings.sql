@@ -12,11 +12,12 @@ CREATE EXTENSION schemaver;
 SHOW schemaver.lock_timeout;
 SHOW schemaver.lock_retries;
 SHOW schemaver.lock_retry_delay;
+-- (PostgreSQL 16 and later give the range's unit: "(0 ms .. 3600000 ms)")
 SELECT pg_temp.sqlstate_of($$SET schemaver.lock_timeout = 'soon'$$);
-SELECT pg_temp.sqlstate_of($$SET schemaver.lock_timeout = '-1'$$);
+SELECT regexp_replace(pg_temp.sqlstate_of($$SET schemaver.lock_timeout = '-1'$$), ' ms( \.\.|\))', '\1', 'g') AS sqlstate_of;
 SELECT pg_temp.sqlstate_of($$SET schemaver.lock_retries = -1$$);
 SELECT pg_temp.sqlstate_of($$SET schemaver.lock_retries = 1001$$);
-SELECT pg_temp.sqlstate_of($$SET schemaver.lock_retry_delay = '2h'$$);
+SELECT regexp_replace(pg_temp.sqlstate_of($$SET schemaver.lock_retry_delay = '2h'$$), ' ms( \.\.|\))', '\1', 'g') AS sqlstate_of;
 SELECT pg_temp.sqlstate_of($$SET schemaver.lock_timeout = '1.5s'$$);
 SHOW schemaver.lock_timeout;
 RESET schemaver.lock_timeout;

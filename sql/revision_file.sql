@@ -84,6 +84,11 @@ SELECT pg_temp.why(format('SELECT * FROM schemaver_read_revision_file(%L)', t)) 
     ($f$SELECT schemaver_add_revision('x', ARRAY['a', NULL], 'SELECT 1')$f$),
     ($f$SELECT schemaver_add_revision('x', ARRAY['a', 'b' || 'c'], 'SELECT 1')$f$),
     ($f$SELECT schemaver_add_revision('x', NULL, 'SELECT 1', depends_on => '{a')$f$),
+    -- arrays given as strings are checked as registration checks them
+    ($f$SELECT schemaver_add_revision('x', '{NULL}'::text[], 'SELECT 1')$f$),
+    ($f$SELECT schemaver_add_revision('x', '{{a},{b}}'::text[], 'SELECT 1')$f$),
+    ($f$SELECT schemaver_add_revision('x', NULL, 'SELECT 1', depends_on => '{a,a}')$f$),
+    ($f$SELECT schemaver_add_revision('x', NULL, 'SELECT 1', branch_labels => ARRAY['head'])$f$),
     ($f$SELECT DISTINCT schemaver_add_revision('x', NULL, 'SELECT 1')$f$),
     ($f$SELECT count(*) FILTER (WHERE true)$f$),
     ($f$SELECT schemaver_add_revision(VARIADIC ARRAY['x'])$f$)
@@ -98,6 +103,8 @@ SELECT * FROM schemaver_read_revision_file(E'SELECT schemaver_add_revision(''x''
 SELECT * FROM schemaver_read_revision_file(E'SELECT schemaver_add_revision(''x'', NULL,\n $up$ never closed');
 SELECT * FROM schemaver_read_revision_file(E'\n\n\nSELECT schemaver_add_revision(''é'', NULL, ''x'' ''y'')');
 SELECT * FROM schemaver_read_revision_file(NULL);
+-- an array with bounds other than 1 comes back as a plain array
+SELECT down_revision, depends_on FROM schemaver_read_revision_file($f$SELECT schemaver_add_revision('x', 'p', 'SELECT 1', depends_on => '[3:4]={d,e}')$f$);
 -- the session is usable, and nothing was registered
 SELECT count(*) AS registered FROM schemaver.revision;
 

@@ -120,6 +120,12 @@ SELECT pg_temp.sqlstate_of(s) AS result, s AS stmt FROM (VALUES
   ($$SELECT * FROM schemaver_sync(ARRAY['a.sql'], ARRAY['SELECT schemaver_add_revision(''head'', NULL, ''SELECT 1'')'])$$),
   ($$SELECT * FROM schemaver_sync(ARRAY['a.sql'], ARRAY['SELECT schemaver_add_revision(''a'', ''a'', ''SELECT 1'')'])$$),
   ($$SELECT * FROM schemaver_sync_compare(NULL, NULL)$$),
+  -- control characters from a file's name or content never reach a message raw
+  ($$SELECT * FROM schemaver_sync_compare(ARRAY[E'a\x1b[2J.sql'], ARRAY['x'])$$),
+  ($$SELECT * FROM schemaver_sync(ARRAY['a.sql'], ARRAY[E'SELECT schemaver_add_revision(''r\x1b[2J'', NULL, ''SELECT 1'')'])$$),
+  ($$SELECT * FROM schemaver_sync_compare(ARRAY['a.sql', 'b.sql'],
+       ARRAY[E'SELECT schemaver_add_revision(''d\x1b]0;t\x07'', NULL, ''SELECT 1'')',
+             E'SELECT schemaver_add_revision(''d\x1b]0;t\x07'', NULL, ''SELECT 2'')'])$$),
   ($$SELECT schemaver_sync_check(NULL)$$)
 ) AS t(s) ORDER BY t.s COLLATE "C";
 SELECT pg_temp.catalog_state() = :'state2' AS unchanged;

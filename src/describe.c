@@ -430,6 +430,32 @@ col_text_array(Reader *r, int c)
 	return result;
 }
 
+/*
+ * Storage options ("name=value" entries of reloptions or attoptions) as
+ * the list inside WITH (...): "name='value', ...", each name quoted as an
+ * identifier and each value as a literal; "" for none.
+ */
+static char *
+options_text(List *opts)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, opts)
+	{
+		char	   *opt = pstrdup(lfirst(lc));
+		char	   *eq = strchr(opt, '=');
+
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		appendStringInfo(&buf, "%s%s=%s", buf.len > 0 ? ", " : "",
+						 quote_identifier(opt), quote_literal_cstr(eq + 1));
+	}
+	return buf.data;
+}
+
 /* "nsp.name", each part quoted as needed */
 static char *
 qual(const char *nsp, const char *name)
@@ -1171,24 +1197,7 @@ describe_tables(Reader *r)
 			o->f[T_INHERITS] = buf.data;
 		}
 		if (opts)
-		{
-			StringInfoData buf;
-
-			initStringInfo(&buf);
-			foreach(lc, opts)
-			{
-				char	   *opt = lfirst(lc);
-				char	   *eq = strchr(opt, '=');
-
-				if (eq)
-				{
-					*eq = '\0';
-					appendStringInfo(&buf, "%s%s=%s", foreach_current_index(lc) ? ", " : "",
-									 quote_identifier(opt), quote_literal_cstr(eq + 1));
-				}
-			}
-			o->f[T_OPTIONS] = buf.data;
-		}
+			o->f[T_OPTIONS] = options_text(opts);
 		o->f[T_RLS] = col_bool(r, 12) ? "t" : "f";
 		o->f[T_FORCE] = col_bool(r, 13) ? "t" : "f";
 		if (col(r, 14))
@@ -1351,7 +1360,6 @@ describe_columns(Reader *r)
 		SvObject   *table = find_addr(r->desc, RelationRelationId, col_oid(r, 1), 0);
 		SvObject   *o;
 		List	   *opts;
-		StringInfoData buf;
 
 		if (table == NULL || table->kind != SVK_TABLE)
 			continue;
@@ -1374,27 +1382,7 @@ describe_columns(Reader *r)
 		o->f[C_COMPRESSION] = col(r, 14) ? col(r, 14) : "";
 		o->f[C_TYPEOID] = col(r, 28);
 		opts = col_text_array(r, 15);
-		if (opts)
-		{
-			ListCell   *lc;
-
-			initStringInfo(&buf);
-			foreach(lc, opts)
-			{
-				char	   *opt = lfirst(lc);
-				char	   *eq = strchr(opt, '=');
-
-				if (eq)
-				{
-					*eq = '\0';
-					appendStringInfo(&buf, "%s%s=%s", foreach_current_index(lc) ? ", " : "",
-									 quote_identifier(opt), quote_literal_cstr(eq + 1));
-				}
-			}
-			o->f[C_OPTIONS] = buf.data;
-		}
-		else
-			o->f[C_OPTIONS] = "";
+		o->f[C_OPTIONS] = options_text(opts);
 		if (o->f[C_IDENTITY][0] != '\0' && col(r, 16))
 		{
 			o->f[C_IDOPTS] = psprintf("SEQUENCE NAME %s START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s %sCYCLE",
@@ -1573,30 +1561,17 @@ describe_views(Reader *r)
 		bool		mat = col(r, 4)[0] == 'm';
 		char	   *viewdef = col(r, 5);
 		List	   *opts = col_text_array(r, 6);
-		StringInfoData with;
+		char	   *with;
 		int			len = strlen(viewdef);
 		SvObject   *o;
-		ListCell   *lc;
 
 		/* pg_get_viewdef ends with ";": the statement adds its own */
 		while (len > 0 && (viewdef[len - 1] == ';' || viewdef[len - 1] == '\n' ||
 						   viewdef[len - 1] == ' '))
 			viewdef[--len] = '\0';
-		initStringInfo(&with);
-		foreach(lc, opts)
-		{
-			char	   *opt = lfirst(lc);
-			char	   *eq = strchr(opt, '=');
-
-			if (eq)
-			{
-				*eq = '\0';
-				appendStringInfo(&with, "%s%s=%s", foreach_current_index(lc) ? ", " : " WITH (",
-								 quote_identifier(opt), quote_literal_cstr(eq + 1));
-			}
-		}
-		if (with.len > 0)
-			appendStringInfoChar(&with, ')');
+		with = options_text(opts);
+		if (with[0] != '\0')
+			with = psprintf(" WITH (%s)", with);
 		o = new_object(r, SVK_VIEW, mat ? "materialized view" : "view",
 					   psprintf("view %s", dotted(nsp, name)), dotted(nsp, name),
 					   NULL, RelationRelationId, col_oid(r, 1), 0);
@@ -1604,7 +1579,7 @@ describe_views(Reader *r)
 		o->f[F_QNAME] = q;
 		o->f[V_RELKIND] = col(r, 4);
 		o->create = psprintf("CREATE %sVIEW %s%s AS\n%s%s;", mat ? "MATERIALIZED " : "",
-							 q, with.data, viewdef,
+							 q, with, viewdef,
 							 mat ? (col_bool(r, 7) ? "\n  WITH DATA" : "\n  WITH NO DATA") : "");
 		o->def = o->create;
 		o->drop = psprintf("DROP %sVIEW %s;", mat ? "MATERIALIZED " : "", q);

@@ -670,12 +670,14 @@ build_desired(const char *text, List *stmts, List *managed, List *schema_names,
 
 	guard_prepare();
 	guard_enter_revision();
+	guard_set_desired(true);
 	PG_TRY();
 	{
 		run_statements(text, stmts, managed, ctx, errcb, mentioned, moved);
 	}
 	PG_FINALLY();
 	{
+		guard_set_desired(false);
 		guard_leave_revision();
 	}
 	PG_END_TRY();

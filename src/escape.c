@@ -155,6 +155,23 @@ sv_printable_text(const char *s)
 }
 
 /*
+ * sv_shorten
+ *		A user's one-line string (an id, a label, a file name) as a message
+ *		quotes it: at most 70 bytes, cut at a character boundary (a
+ *		10,000-character id must not make a 10,000-character error), with
+ *		every control character escaped (it reaches a terminal).
+ */
+char *
+sv_shorten(const char *s)
+{
+	int			len = strlen(s);
+
+	if (len <= 70)
+		return sv_printable(s);
+	return psprintf("%s...", sv_printable(pnstrdup(s, pg_mbcliplen(s, len, 60))));
+}
+
+/*
  * sv_has_invisible
  *		Whether multi-line text (SQL) holds a character that would not reach
  *		a reader as it is (line feeds, tabs and CR LF line ends are fine).

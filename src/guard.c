@@ -72,6 +72,8 @@ static int	revisions_level = 0;	/* the outermost (sub)transaction
 static int	internal_depth = 0;	/* schemaver's own catalog statements */
 static Oid	guarded_namespace = InvalidOid;
 static Oid	guarded_extension = InvalidOid;
+static bool desired_text = false;	/* the SQL is a desired schema text
+										 * (desired.c), not a revision's */
 static bool toplevel_revision = false;	/* revision SQL runs at top level
 										 * (nontxworker.c) */
 
@@ -116,6 +118,8 @@ static void run_utility_with_hint(PlannedStmt *pstmt, const char *queryString,
 								  DestReceiver *dest, QueryCompletion *qc);
 
 /* The hint of every refusal of a statement that needs its own transaction */
+#define DESIRED_NONTX_HINT \
+	"Leave it out: the desired schema text says what the schema is, not how to build it (write CREATE INDEX without CONCURRENTLY)."
 #define NONTX_HINT \
 	"Make it a non-transactional revision: begin its SQL with the line \"-- schemaver: transaction=off\" and apply it with CALL schemaver_upgrade_stepwise() (or schemaver_downgrade_stepwise()), which runs each of its statements on its own, outside any transaction block."
 
@@ -241,6 +245,17 @@ void
 guard_set_toplevel(bool toplevel)
 {
 	toplevel_revision = toplevel;
+}
+
+/*
+ * guard_set_desired
+ *		The SQL about to run is a desired schema text (desired.c), guarded
+ *		as revision SQL; only the refusals' words differ.
+ */
+void
+guard_set_desired(bool desired)
+{
+	desired_text = desired;
 }
 
 /*
@@ -867,6 +882,13 @@ check_transaction_block(Node *stmt)
 
 	if (what == NULL)
 		return;
+	if (desired_text)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("%s cannot run in a desired schema text", what),
+				 errdetail("schemaver runs the desired schema text inside a transaction block, and %s cannot run in one.",
+						   what),
+				 errhint(DESIRED_NONTX_HINT)));
 	ereport(ERROR,
 			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 			 errmsg("%s cannot run in a transactional revision", what),
@@ -931,7 +953,7 @@ run_utility_with_hint(PlannedStmt *pstmt, const char *queryString,
 		if (!is_transaction_block_error(edata) || edata->hint != NULL)
 			PG_RE_THROW();
 		FlushErrorState();
-		edata->hint = pstrdup(NONTX_HINT);
+		edata->hint = pstrdup(desired_text ? DESIRED_NONTX_HINT : NONTX_HINT);
 		ReThrowError(edata);
 	}
 	PG_END_TRY();

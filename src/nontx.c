@@ -288,8 +288,9 @@ start_worker(dsm_segment *seg, const char *revision)
 
 /*
  * s as it is when it is valid in the database's encoding, else a copy with
- * each byte of an invalid sequence shown as \xNN.  The worker sends its
- * messages in the database's encoding, unless a revision changed its
+ * each byte of an invalid sequence shown as \xNN and each backslash as \\
+ * (so that an escape cannot be mistaken for the text).  The worker sends
+ * its messages in the database's encoding, unless a revision changed its
  * client_encoding: they are relayed as text of the database's encoding,
  * which must never be invalid.
  */
@@ -315,6 +316,8 @@ valid_text(char *s)
 			appendStringInfo(&buf, "\\x%02x", (unsigned char) *s);
 			l = 1;
 		}
+		else if (l == 1 && *s == '\\')
+			appendStringInfoString(&buf, "\\\\");
 		else
 			appendBinaryStringInfo(&buf, s, l);
 		s += l;

@@ -27,8 +27,6 @@
 #include "schemaver.h"
 
 static int	compare_cstrings(const void *a, const void *b);
-static ArrayType *normalize_id_array(ArrayType *arr, const char *argname,
-									 const char *what);
 static void check_not_self(const char *revision, ArrayType *ids,
 						   const char *what);
 
@@ -50,19 +48,6 @@ sv_valid_identifier(const char *id)
 		pg_strcasecmp(id, "base") == 0)
 		return false;
 	return true;
-}
-
-/*
- * sv_shorten
- *		At most 70 characters of a user's string, for a message: a
- *		10,000-character id must not make a 10,000-character error.
- */
-char *
-sv_shorten(const char *s)
-{
-	if (strlen(s) <= 70)
-		return pstrdup(s);
-	return psprintf("%.60s...", s);
 }
 
 /*
@@ -96,13 +81,16 @@ compare_cstrings(const void *a, const void *b)
 }
 
 /*
- * Check an array argument of ids (parents, dependencies, labels) and return
- * it as a plain one-dimensional text[] (empty for NULL).  NULL elements,
- * bad ids, repeated ids and more than SV_MAX_IDS ids are errors.  Linear in
- * the size of the array but for one sort, and interruptible.
+ * register_id_array
+ *		Check an array argument of ids (parents, dependencies, labels) and
+ *		return it as a plain one-dimensional text[] (empty for NULL).  NULL
+ *		elements, bad ids, repeated ids and more than SV_MAX_IDS ids are
+ *		errors.  Linear in the size of the array but for one sort, and
+ *		interruptible.  revfile.c checks a revision file's arrays with it
+ *		too, so that reading a file reports what registering it would.
  */
-static ArrayType *
-normalize_id_array(ArrayType *arr, const char *argname, const char *what)
+ArrayType *
+register_id_array(ArrayType *arr, const char *argname, const char *what)
 {
 	Datum	   *elems;
 	bool	   *isnull;
@@ -189,9 +177,9 @@ register_revision(const char *revision, ArrayType *parents,
 	ArrayType  *larr;
 
 	sv_check_identifier(revision, "revision id");
-	parr = normalize_id_array(parents, "down_revision", "revision id");
-	darr = normalize_id_array(depends_on, "depends_on", "revision id");
-	larr = normalize_id_array(branch_labels, "branch_labels", "branch label");
+	parr = register_id_array(parents, "down_revision", "revision id");
+	darr = register_id_array(depends_on, "depends_on", "revision id");
+	larr = register_id_array(branch_labels, "branch_labels", "branch label");
 	check_not_self(revision, parr, "its own parent");
 	check_not_self(revision, darr, "a dependency of itself");
 	checksum = sv_checksum(revision, parr, darr, larr, message, upgrade_sql,

@@ -269,7 +269,8 @@ read_argument(SvRevisionFile *rf, RevfileArg arg, Node *node)
 			rf->revision = value;
 			break;
 		case RA_DOWN_REVISION:
-			rf->down_revision = arr;
+			rf->down_revision = arr ?
+				register_id_array(arr, "down_revision", "revision id") : NULL;
 			break;
 		case RA_UPGRADE:
 			rf->upgrade = value;
@@ -281,10 +282,12 @@ read_argument(SvRevisionFile *rf, RevfileArg arg, Node *node)
 			rf->message = value;
 			break;
 		case RA_DEPENDS_ON:
-			rf->depends_on = arr;
+			rf->depends_on = arr ?
+				register_id_array(arr, "depends_on", "revision id") : NULL;
 			break;
 		case RA_BRANCH_LABELS:
-			rf->branch_labels = arr;
+			rf->branch_labels = arr ?
+				register_id_array(arr, "branch_labels", "branch label") : NULL;
 			break;
 		case RA_COUNT:
 			break;

@@ -309,8 +309,9 @@ extern char *run_step_arrow(SvGraph *graph, SvStep *step);
 
 /* register.c */
 extern bool sv_valid_identifier(const char *id);
-extern char *sv_shorten(const char *s);
 extern void sv_check_identifier(const char *id, const char *what);
+extern ArrayType *register_id_array(ArrayType *arr, const char *argname,
+									 const char *what);
 extern char *register_revision(const char *revision, ArrayType *parents,
 							   const char *upgrade_sql,
 							   const char *downgrade_sql,
@@ -370,6 +371,7 @@ extern char *sv_fingerprint_arg(FunctionCallInfo fcinfo, int argno,
 extern int	sv_invisible_length(const char *s, bool newlines);
 extern void sv_append_escaped_char(StringInfo buf, const char *s, int len);
 extern char *sv_printable(const char *s);
+extern char *sv_shorten(const char *s);
 extern char *sv_printable_text(const char *s);
 extern bool sv_has_invisible(const char *s);
 /* lint.c */
@@ -383,6 +385,7 @@ extern void guard_enter_revision(void);
 extern void guard_leave_revision(void);
 extern bool guard_in_revision(void);
 extern void guard_set_toplevel(bool toplevel);
+extern void guard_set_desired(bool desired);
 extern void guard_begin_internal(void);
 extern void guard_end_internal(void);
 extern void guard_check_not_nested(const char *funcname);

@@ -155,6 +155,13 @@ read_files(FunctionCallInfo fcinfo, int *nfiles)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("a file name must not be empty")));
+		/* names are quoted as they are in later messages: no control characters */
+		if (strcmp(sv_printable(files[i].name), files[i].name) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("file name \"%s\" contains control characters",
+							sv_shorten(files[i].name)),
+					 errhint("Rename the file.")));
 		if (i > 0 && strcmp(files[i - 1].name, files[i].name) >= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

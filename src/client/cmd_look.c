@@ -818,21 +818,33 @@ check_step(SvJob *job, PGresult *res)
 	job_finish(job, true);
 }
 
+/* A fleet table's cell for check and verify: how many rows the job found */
 static char *
-differences_cell(SvJob *job)
+found_cell(SvJob *job)
 {
 	return job->nrun ? psprintf("%d", job->nrun) : "none";
 }
 
-/* After check: the fleet's table; status 1 when anything differs */
-int
-check_finish(SvJob **jobs, int njobs)
+/*
+ * After check or verify: the fleet's table, with the count of what each
+ * database's job found under the given header; status 1 when a job failed
+ * or found anything.
+ */
+static int
+found_finish(SvJob **jobs, int njobs, const char *header)
 {
-	fleet_table(jobs, njobs, "differences", differences_cell);
+	fleet_table(jobs, njobs, header, found_cell);
 	for (int i = 0; i < njobs; i++)
 		if (!jobs[i]->ok || jobs[i]->nrun > 0)
 			return EXIT_FAILED;
 	return EXIT_OK;
+}
+
+/* After check: status 1 when anything differs */
+int
+check_finish(SvJob **jobs, int njobs)
+{
+	return found_finish(jobs, njobs, "differences");
 }
 
 /* ---------- verify ---------- */
@@ -891,19 +903,9 @@ verify_step(SvJob *job, PGresult *res)
 	job_finish(job, true);
 }
 
-static char *
-problems_cell(SvJob *job)
-{
-	return job->nrun ? psprintf("%d", job->nrun) : "none";
-}
-
-/* After verify: the fleet's table; status 1 when a problem was found */
+/* After verify: status 1 when a problem was found */
 int
 verify_finish(SvJob **jobs, int njobs)
 {
-	fleet_table(jobs, njobs, "problems", problems_cell);
-	for (int i = 0; i < njobs; i++)
-		if (!jobs[i]->ok || jobs[i]->nrun > 0)
-			return EXIT_FAILED;
-	return EXIT_OK;
+	return found_finish(jobs, njobs, "problems");
 }

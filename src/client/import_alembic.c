@@ -179,7 +179,7 @@ read_steps(const char *path, AlembicStep **steps, int *nsteps)
 	{
 		bool		marker = i < nlines && strncmp(lines[i], "-- Running ", 11) == 0;
 		AlembicStep *st;
-		char	   *arrow;
+		const char *arrow;
 		const char *what;
 
 		if (i < nlines && !marker)

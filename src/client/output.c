@@ -240,20 +240,36 @@ json_field_ids(PQExpBuffer buf, const char *key, const char *commalist)
 	appendPQExpBufferStr(buf, ", ");
 }
 
+/*
+ * Print one message line to stream: prefix, then the formatted text with
+ * control characters escaped (a message may quote a file name, a server
+ * message or a revision's text), then a newline.
+ */
+pg_attribute_printf(3, 0)
+static void
+print_msg(FILE *stream, const char *prefix, const char *fmt, va_list ap)
+{
+	char		buf[4096];
+	char	   *esc;
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	esc = escape_text(buf);
+	fprintf(stream, "%s%s\n", prefix, esc);
+	fflush(stream);
+	free(esc);
+}
+
 /* Print "schemaver: error: ..." to standard error (the text is escaped) */
 void
 error_msg(const char *fmt,...)
 {
 	va_list		ap;
-	char		buf[4096];
-	char	   *esc;
+	char	   *prefix = psprintf("%s: error: ", progname);
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	print_msg(stderr, prefix, fmt, ap);
 	va_end(ap);
-	esc = escape_text(buf);
-	fprintf(stderr, "%s: error: %s\n", progname, esc);
-	free(esc);
+	pfree(prefix);
 }
 
 /* Print "schemaver: warning: ..." to standard error */
@@ -261,15 +277,12 @@ void
 warning_msg(const char *fmt,...)
 {
 	va_list		ap;
-	char		buf[4096];
-	char	   *esc;
+	char	   *prefix = psprintf("%s: warning: ", progname);
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	print_msg(stderr, prefix, fmt, ap);
 	va_end(ap);
-	esc = escape_text(buf);
-	fprintf(stderr, "%s: warning: %s\n", progname, esc);
-	free(esc);
+	pfree(prefix);
 }
 
 /* Print an informational line to the progress stream, unless --quiet */
@@ -277,18 +290,12 @@ void
 info_msg(const char *fmt,...)
 {
 	va_list		ap;
-	char		buf[4096];
-	char	   *esc;
 
 	if (opts.quiet)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	print_msg(progress_stream(), "", fmt, ap);
 	va_end(ap);
-	esc = escape_text(buf);
-	fprintf(progress_stream(), "%s\n", esc);
-	fflush(progress_stream());
-	free(esc);
 }
 
 /*

@@ -340,6 +340,7 @@ INSERT INTO public.s1_t DEFAULT VALUES;
 DO $d$BEGIN RAISE NOTICE 'from the worker: café'; END$d$;
 SET client_encoding = 'LATIN1';
 DO $d$BEGIN RAISE NOTICE 'after SET client_encoding: café'; END$d$;
+DO $d$BEGIN RAISE NOTICE 'a backslash: \xe9 café'; END$d$;
 $sql$, NULL, 'as whom', branch_labels => ARRAY['s']);
 CALL schemaver_upgrade_stepwise('s1');
 SHOW client_encoding;
@@ -349,6 +350,8 @@ is($ret, 0, 'a non-superuser applies a non-transactional revision');
 like($stderr, qr/NOTICE:  from the worker: café/, 'the worker\'s NOTICE reaches the caller');
 like($stderr, qr/NOTICE:  after SET client_encoding: caf\\xe9/,
 	'a revision that changes client_encoding gets its messages escaped, never invalid');
+like($stderr, qr/NOTICE:  a backslash: \\\\xe9 caf\\xe9/,
+	'and a backslash of the text is escaped too: an escape is never ambiguous');
 like($stdout, qr/UTF8/, 'and the caller\'s client_encoding is untouched');
 is($node->safe_psql('postgres',
 		q{SELECT who || ' ' || sess || ' ' || flag || ' ' || path FROM public.s1_t}),
