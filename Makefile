@@ -82,4 +82,4 @@ client-clean:
 # header and the version compatibility header: rebuild them all when one
 # changes (PGXS tracks no header dependencies by itself).
 $(OBJS) $(OBJS:.o=.bc): src/schemaver.h src/compat.h
-src/lint.o src/lint_rules.o src/lint_catalog.o src/lint.bc src/lint_rules.bc src/lint_catalog.bc: src/lint.h
+src/lint.o src/lint_rules.o src/lint_catalog.o src/lint.bc src/lint_rules.bc src/lint_catalog.bc: src/lint_defs.h

@@ -39,19 +39,19 @@ $up$,
 -- (which uses the valid check instead of a scan).
 SELECT schemaver_add_revision('z03_token_not_null_check', 'z02_fill_token',
     upgrade => $up$
-ALTER TABLE accounts ADD CONSTRAINT accounts_token_not_null CHECK (token IS NOT NULL) NOT VALID;
+ALTER TABLE accounts ADD CONSTRAINT accounts_token_present CHECK (token IS NOT NULL) NOT VALID;
 $up$,
     downgrade => $down$
-ALTER TABLE accounts DROP CONSTRAINT accounts_token_not_null;
+ALTER TABLE accounts DROP CONSTRAINT accounts_token_present;
 $down$);
 SELECT schemaver_add_revision('z04_token_not_null', 'z03_token_not_null_check',
     upgrade => $up$
-ALTER TABLE accounts VALIDATE CONSTRAINT accounts_token_not_null;
+ALTER TABLE accounts VALIDATE CONSTRAINT accounts_token_present;
 ALTER TABLE accounts ALTER COLUMN token SET NOT NULL;
-ALTER TABLE accounts DROP CONSTRAINT accounts_token_not_null;
+ALTER TABLE accounts DROP CONSTRAINT accounts_token_present;
 $up$,
     downgrade => $down$
-ALTER TABLE accounts ADD CONSTRAINT accounts_token_not_null CHECK (token IS NOT NULL) NOT VALID;
+ALTER TABLE accounts ADD CONSTRAINT accounts_token_present CHECK (token IS NOT NULL) NOT VALID;
 ALTER TABLE accounts ALTER COLUMN token DROP NOT NULL;
 $down$);
 
@@ -175,7 +175,7 @@ SELECT column_name, data_type, is_nullable, column_default
   FROM information_schema.columns WHERE table_name = 'accounts' ORDER BY ordinal_position;
 SELECT count(*) FILTER (WHERE token IS NULL) AS tokens_missing,
        count(*) FILTER (WHERE balance <> id) AS balances_wrong FROM accounts;
-SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'accounts'::regclass ORDER BY 1;
+SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'accounts'::regclass AND contype <> 'n' ORDER BY 1;
 SELECT indexrelid::regclass AS index FROM pg_index WHERE indrelid = 'accounts'::regclass ORDER BY 1;
 
 -- And they undo, and apply again with the stepwise procedure, which

@@ -154,7 +154,7 @@ ALTER TABLE lt_big ADD COLUMN w2 int DEFAULT 1 OPERATOR(pg_catalog.+) 2
 $$);
 
 -- control characters in names (quoted identifiers hold anything) reach no
--- terminal: the message writes them as \xNN
+-- terminal: the message writes them escaped (\x1b, \n)
 SELECT stmt, rule, message FROM pg_temp.lint(E'ALTER TABLE lt_big ADD COLUMN "x\x1b[31mred\nWARNING:  fake" uuid DEFAULT gen_random_uuid()');
 
 -- With an empty search_path every query of the lint still finds its

@@ -59,7 +59,7 @@
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "schemaver.h"
-#include "lint.h"
+#include "lint_defs.h"
 
 PG_FUNCTION_INFO_V1(schemaver_lint);
 
@@ -158,119 +158,6 @@ lint_init(void)
 							PGC_USERSET,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
-}
-
-/*
- * lint_printable
- *		A copy of a text for a message, with every control character written
- *		as \xNN: names taken from revision SQL or from the catalog ("..."
- *		identifiers may hold anything) must not reach a terminal as escape
- *		sequences or make a line look like another message.
- */
-char *
-lint_printable(const char *text)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	for (const unsigned char *p = (const unsigned char *) text; *p; p++)
-	{
-		if (*p < 0x20 || *p == 0x7f)
-			appendStringInfo(&buf, "\\x%02x", *p);
-		else
-			appendStringInfoChar(&buf, (char) *p);
-	}
-	return buf.data;
-}
-
-/*
- * lint_silenced
- *		Whether a directive silences this rule where the revision is.
- */
-bool
-lint_silenced(LintRevision *rev, LintRuleId rule)
-{
-	uint64		bit = UINT64CONST(1) << rule;
-
-	if (lint_rules[rule].revision_level)
-		return (rev->ignore_revision & bit) != 0;
-	return rev->statement > 0 && (rev->ignore_statement & bit) != 0;
-}
-
-/* The body of lint_make_finding and lint_add_finding */
-static LintFinding *
-make_finding_va(LintRevision *rev, LintRuleId rule, LintSeverity severity,
-				LintFacts *facts, const char *fmt, va_list args)
-	pg_attribute_printf(5, 0);
-
-static LintFinding *
-make_finding_va(LintRevision *rev, LintRuleId rule, LintSeverity severity,
-				LintFacts *facts, const char *fmt, va_list args)
-{
-	LintFinding *f;
-	StringInfoData buf;
-
-	if (lint_silenced(rev, rule))
-		return NULL;
-	initStringInfo(&buf);
-	for (;;)
-	{
-		va_list		copy;
-		int			needed;
-
-		va_copy(copy, args);
-		needed = appendStringInfoVA(&buf, fmt, copy);
-		va_end(copy);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&buf, needed);
-	}
-	f = palloc0(sizeof(LintFinding));
-	f->revision = rev->revision;
-	f->statement = rev->statement;
-	f->seq = rev->nmade++;
-	f->rule = rule;
-	f->severity = severity;
-	f->message = lint_printable(buf.data);
-	f->facts = facts;
-	return f;
-}
-
-/*
- * lint_make_finding
- *		A finding at the current statement, or NULL when a directive
- *		silences its rule there.  The caller keeps it (backfill-with-ddl
- *		decides at the end of the revision).
- */
-LintFinding *
-lint_make_finding(LintRevision *rev, LintRuleId rule, LintSeverity severity,
-				  LintFacts *facts, const char *fmt,...)
-{
-	LintFinding *f;
-	va_list		args;
-
-	va_start(args, fmt);
-	f = make_finding_va(rev, rule, severity, facts, fmt, args);
-	va_end(args);
-	return f;
-}
-
-/*
- * lint_add_finding
- *		Add a finding at the current statement, unless silenced.
- */
-void
-lint_add_finding(LintRevision *rev, LintRuleId rule, LintSeverity severity,
-				 LintFacts *facts, const char *fmt,...)
-{
-	LintFinding *f;
-	va_list		args;
-
-	va_start(args, fmt);
-	f = make_finding_va(rev, rule, severity, facts, fmt, args);
-	va_end(args);
-	if (f != NULL)
-		rev->findings = lappend(rev->findings, f);
 }
 
 /*
@@ -474,7 +361,7 @@ lint_one(LintContext *ctx, const char *revision, const char *sql,
 			if (parsed)
 				ereport(WARNING,
 						(errmsg("could not lint revision \"%s\": %s",
-								revision, lint_printable(edata->message)),
+								revision, sv_printable(edata->message)),
 						 errdetail("The upgrade goes on without the findings of this revision.")));
 			FreeErrorData(edata);
 		}

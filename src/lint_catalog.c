@@ -75,7 +75,7 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 #include "schemaver.h"
-#include "lint.h"
+#include "lint_defs.h"
 
 /*
  * What an earlier statement of the revision did to a name: created it
@@ -524,7 +524,7 @@ lint_facts(LintContext *ctx, Oid relid, bool recurse)
 	f.relid = relid;
 	f.recurse = recurse;
 	f.relkind = get_rel_relkind(relid);
-	f.name = lint_printable(lint_qualified_relname(relid));
+	f.name = sv_printable(lint_qualified_relname(relid));
 
 	rels = list_make1_oid(relid);
 	foreach(lc, rels)

@@ -26,7 +26,7 @@
  * schemaver.lint = error refuses an upgrade on findings of severity error
  * only.
  *
- * Two rules are for review only (schemaver_lint()), not for the check an
+ * Two rules are for review only (the SQL function's report), not for the check an
  * upgrade makes: missing-downgrade (an irreversible revision is a choice
  * made when it was registered, and an upgrade can do nothing about it)
  * and non-transactional-statement (the run refuses such a statement
@@ -49,7 +49,7 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "schemaver.h"
-#include "lint.h"
+#include "lint_defs.h"
 
 /*
  * Every rule, in the order of the README table.  The hint is the safe
@@ -1353,4 +1353,94 @@ lint_finish_revision(LintRevision *rev)
 						 "the revision has no downgrade SQL: schemaver_downgrade() cannot go back past it");
 	}
 	list_sort(rev->findings, finding_cmp);
+}
+
+/*
+ * lint_silenced
+ *		Whether a directive silences this rule where the revision is.
+ */
+bool
+lint_silenced(LintRevision *rev, LintRuleId rule)
+{
+	uint64		bit = UINT64CONST(1) << rule;
+
+	if (lint_rules[rule].revision_level)
+		return (rev->ignore_revision & bit) != 0;
+	return rev->statement > 0 && (rev->ignore_statement & bit) != 0;
+}
+
+/* The body of lint_make_finding and lint_add_finding */
+static LintFinding *
+make_finding_va(LintRevision *rev, LintRuleId rule, LintSeverity severity,
+				LintFacts *facts, const char *fmt, va_list args)
+	pg_attribute_printf(5, 0);
+
+static LintFinding *
+make_finding_va(LintRevision *rev, LintRuleId rule, LintSeverity severity,
+				LintFacts *facts, const char *fmt, va_list args)
+{
+	LintFinding *f;
+	StringInfoData buf;
+
+	if (lint_silenced(rev, rule))
+		return NULL;
+	initStringInfo(&buf);
+	for (;;)
+	{
+		va_list		copy;
+		int			needed;
+
+		va_copy(copy, args);
+		needed = appendStringInfoVA(&buf, fmt, copy);
+		va_end(copy);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	f = palloc0(sizeof(LintFinding));
+	f->revision = rev->revision;
+	f->statement = rev->statement;
+	f->seq = rev->nmade++;
+	f->rule = rule;
+	f->severity = severity;
+	f->message = sv_printable(buf.data);
+	f->facts = facts;
+	return f;
+}
+
+/*
+ * lint_make_finding
+ *		A finding at the current statement, or NULL when a directive
+ *		silences its rule there.  The caller keeps it (backfill-with-ddl
+ *		decides at the end of the revision).
+ */
+LintFinding *
+lint_make_finding(LintRevision *rev, LintRuleId rule, LintSeverity severity,
+				  LintFacts *facts, const char *fmt,...)
+{
+	LintFinding *f;
+	va_list		args;
+
+	va_start(args, fmt);
+	f = make_finding_va(rev, rule, severity, facts, fmt, args);
+	va_end(args);
+	return f;
+}
+
+/*
+ * lint_add_finding
+ *		Add a finding at the current statement, unless silenced.
+ */
+void
+lint_add_finding(LintRevision *rev, LintRuleId rule, LintSeverity severity,
+				 LintFacts *facts, const char *fmt,...)
+{
+	LintFinding *f;
+	va_list		args;
+
+	va_start(args, fmt);
+	f = make_finding_va(rev, rule, severity, facts, fmt, args);
+	va_end(args);
+	if (f != NULL)
+		rev->findings = lappend(rev->findings, f);
 }

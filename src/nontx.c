@@ -576,7 +576,7 @@ nontx_check_plan(SvGraph *graph, SvPlan *plan, SvDirection direction,
 		{
 			SvStep	   *step = &plan->steps[first + i];
 			const char *id = graph->revs[step->rev].id;
-			const char *opname = run_operation_name(step->op);
+			const char *opname = plan_operation_name(step->op);
 			SvDirectives d;
 
 			directives_parse(texts[i].sql, id, opname, &d);

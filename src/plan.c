@@ -498,3 +498,23 @@ plan_check_step(SvGraph *graph, SvStep *step)
 						step->op == SV_OP_UPGRADE ? "upgrade" : "downgrade", r->id),
 				 errdetail("The database is at %s.", describe_current(graph))));
 }
+
+/*
+ * plan_operation_name
+ *		The word for an operation in result rows, the log and NOTICEs.
+ */
+const char *
+plan_operation_name(SvOperation op)
+{
+	switch (op)
+	{
+		case SV_OP_UPGRADE:
+			return "upgrade";
+		case SV_OP_DOWNGRADE:
+			return "downgrade";
+		case SV_OP_STAMP_UP:
+		case SV_OP_STAMP_DOWN:
+			return "stamp";
+	}
+	pg_unreachable();
+}

@@ -118,26 +118,6 @@ run_unlock_session(void)
 }
 
 /*
- * run_operation_name
- *		The word for an operation in result rows, the log and NOTICEs.
- */
-const char *
-run_operation_name(SvOperation op)
-{
-	switch (op)
-	{
-		case SV_OP_UPGRADE:
-			return "upgrade";
-		case SV_OP_DOWNGRADE:
-			return "downgrade";
-		case SV_OP_STAMP_UP:
-		case SV_OP_STAMP_DOWN:
-			return "stamp";
-	}
-	pg_unreachable();
-}
-
-/*
  * run_step_arrow
  *		"parent -> revision" for a step up, "revision -> parent" for a step
  *		down; "<base>" stands for no parent and a merge shows "(a, b)" (its
@@ -692,7 +672,7 @@ run_steps(SvGraph *graph, SvPlan *plan, bool stepwise,
 	{
 		SvStep	   *step = &plan->steps[i];
 		SvRevision *r = &graph->revs[step->rev];
-		const char *opname = run_operation_name(step->op);
+		const char *opname = plan_operation_name(step->op);
 		SvStepText *text;
 		TimestampTz started;
 		int			nremoved,

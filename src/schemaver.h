@@ -17,8 +17,8 @@
  * anything (the schemaver.lint settings, directives, reports);
  * lint_rules.c the rules, one walk over each statement's raw parse tree;
  * lint_catalog.c what the rules ask the live catalog (names as the
- * revision sees them, table sizes, dependents); lint.h is their private
- * header.
+ * revision sees them, table sizes, dependents); lint_defs.h is their
+ * private header.
  *
  * Authoring (release 1.1): authoring.c owns schemaver_diff,
  * schemaver_autogenerate and schemaver_revision (and the revision-file
@@ -270,6 +270,7 @@ extern SvDestination *target_resolve(SvGraph *graph, const char *target);
 extern char *target_relative_steps(int steps);
 
 /* plan.c */
+extern const char *plan_operation_name(SvOperation op);
 extern SvPlan *plan_make(SvGraph *graph, SvDestination *dest,
 						 SvDirection direction);
 extern char *plan_fingerprint(SvGraph *graph, SvPlan *plan,
@@ -304,7 +305,6 @@ extern void run_unlock_session(void);
 extern void run_plan(SvGraph *graph, SvPlan *plan, SvDirection direction,
 					 bool stepwise, Tuplestorestate *tupstore,
 					 TupleDesc tupdesc);
-extern const char *run_operation_name(SvOperation op);
 extern char *run_step_arrow(SvGraph *graph, SvStep *step);
 
 /* register.c */

@@ -197,7 +197,7 @@ make_script(const char *call, const char *kind, const char *target,
 		SvDirectives d;
 
 		directives_parse(texts[i].sql, graph->revs[plan->steps[i].rev].id,
-						 run_operation_name(plan->steps[i].op), &d);
+						 plan_operation_name(plan->steps[i].op), &d);
 		nontx[i] = !d.transactional;
 		if (nontx[i])
 			nnontx++;
@@ -297,7 +297,7 @@ make_script(const char *call, const char *kind, const char *target,
 			append_comment(&buf, psprintf("--   %d. ", i + 1), "--      ",
 						   psprintf("%s%s %s%s%s",
 									nontx[i] ? "(non-transactional) " : "",
-									run_operation_name(step->op),
+									plan_operation_name(step->op),
 									run_step_arrow(graph, step),
 									message ? ": " : "",
 									message ? message : ""));
@@ -434,7 +434,7 @@ append_step(StringInfo buf, SvGraph *graph, SvPlan *plan, int i,
 	appendStringInfoString(buf, "\n-- ============================================================================\n");
 	append_comment(buf, psprintf("-- Step %d of %d: ", i + 1, plan->nsteps),
 				   "--   ",
-				   psprintf("%s %s", run_operation_name(step->op),
+				   psprintf("%s %s", plan_operation_name(step->op),
 							run_step_arrow(graph, step)));
 	if (text->message)
 		append_comment(buf, "--   ", "--   ", text->message);

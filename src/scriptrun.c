@@ -259,13 +259,13 @@ check_step(ScriptRun *run, int n, const char *revision, const char *operation,
 						   run->nsteps, run->done),
 				 errhint("Run the whole script as it was generated.")));
 	if (strcmp(revision, run->revisions[n - 1]) != 0 ||
-		strcmp(operation, run_operation_name(run->ops[n - 1])) != 0 ||
+		strcmp(operation, plan_operation_name(run->ops[n - 1])) != 0 ||
 		strcmp(checksum, run->checksums[n - 1]) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("step %d of the schemaver script is not step %d of its plan", n, n),
 				 errdetail("The plan's step %d is the %s of revision %s (checksum %s).",
-						   n, run_operation_name(run->ops[n - 1]),
+						   n, plan_operation_name(run->ops[n - 1]),
 						   run->revisions[n - 1], run->checksums[n - 1]),
 				 errhint("Do not edit a generated script: register changes as revisions and generate the script again.")));
 }
@@ -363,7 +363,7 @@ schemaver_run_script_begin(PG_FUNCTION_ARGS)
 		SvDirectives d;
 
 		directives_parse(texts[i].sql, graph->revs[plan->steps[i].rev].id,
-						 run_operation_name(plan->steps[i].op), &d);
+						 plan_operation_name(plan->steps[i].op), &d);
 		nontx[i] = !d.transactional;
 		session |= nontx[i];
 	}

@@ -12,7 +12,8 @@
  * (current, heads, history, show, branches, check, verify) and
  * cmd_author.c (init, revision, merge) are the commands' steps; output.c
  * prints (escaping, tables in psql's aligned style, JSON); revwrite.c
- * writes revision files; import*.c convert other tools' migrations.
+ * writes revision files; import.c converts other tools' migrations
+ * (one import_<tool>.c each, over the helpers of import_common.c).
  *
  * src/client/client.h
  *
@@ -206,6 +207,7 @@ struct SvJob
 
 extern int	fleet_run(const SvCommand *cmd);
 extern bool fleet_mode(void);
+extern const char *fleet_label(SvJob *job);
 extern void job_send(SvJob *job, const char *sql, int nparams,
 					 const char *const *params);
 extern void job_finish(SvJob *job, bool ok);
@@ -239,7 +241,7 @@ typedef struct SvTable SvTable;
 extern SvTable *table_create(int ncolumns, int nrows, const char *title);
 extern void table_header(SvTable *t, const char *name);
 extern void table_cell(SvTable *t, const char *value);
-extern void table_print(SvTable *t, SvJob *job);
+extern void table_print(SvTable *t, const char *label);
 
 /* ---------- revwrite.c: writing revision files ---------- */
 

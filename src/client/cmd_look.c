@@ -176,7 +176,7 @@ current_step(SvJob *job, PGresult *res)
 				table_cell(t, value(res, i, H_APPLIED_BY));
 			}
 		}
-		table_print(t, job);
+		table_print(t, fleet_label(job));
 		if (n == 0)
 			info_msg("the database is at base: no revision is applied");
 	}
@@ -280,7 +280,7 @@ heads_step(SvJob *job, PGresult *res)
 			table_cell(t, value(res, i, H_LABELS));
 			table_cell(t, value(res, i, H_MESSAGE));
 		}
-		table_print(t, job);
+		table_print(t, fleet_label(job));
 	}
 	job_finish(job, true);
 }
@@ -333,7 +333,7 @@ history_step(SvJob *job, PGresult *res)
 			}
 			table_cell(t, value(res, i, H_MESSAGE));
 		}
-		table_print(t, job);
+		table_print(t, fleet_label(job));
 	}
 	job_finish(job, true);
 }
@@ -572,7 +572,7 @@ branches_step(SvJob *job, PGresult *res)
 			table_cell(t, children[i]);
 			table_cell(t, value(res, i, H_MESSAGE));
 		}
-		table_print(t, job);
+		table_print(t, fleet_label(job));
 		if (nlabels > 0)
 		{
 			t = table_create(3, nlabels, "Branch labels");
@@ -587,7 +587,7 @@ branches_step(SvJob *job, PGresult *res)
 				table_cell(t, PQgetvalue(res, i, H_REVISION));
 				table_cell(t, state_of(res, i));
 			}
-			table_print(t, job);
+			table_print(t, fleet_label(job));
 		}
 	}
 	job_finish(job, true);
@@ -803,7 +803,7 @@ check_step(SvJob *job, PGresult *res)
 				for (int i = 0; i < PQntuples(res); i++)
 					for (int c = 0; c < 5; c++)
 						table_cell(t, value(res, i, c));
-				table_print(t, job);
+				table_print(t, fleet_label(job));
 			}
 			else if (!opts.json)
 				job_print(job, progress_stream(), "the schema matches %s", opts.desired);
@@ -894,7 +894,7 @@ verify_step(SvJob *job, PGresult *res)
 			table_cell(t, value(res, i, 0));
 			table_cell(t, value(res, i, 1));
 		}
-		table_print(t, job);
+		table_print(t, fleet_label(job));
 	}
 	if (!opts.json && !fleet_mode() && job->nrun > 0)
 		info_msg("%d problem%s found", job->nrun, job->nrun == 1 ? "" : "s");

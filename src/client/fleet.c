@@ -136,6 +136,16 @@ fleet_mode(void)
 	return njobs > 1;
 }
 
+/*
+ * The label that prefixes a job's table lines: its database's when several
+ * databases are worked on, else none.
+ */
+const char *
+fleet_label(SvJob *job)
+{
+	return fleet_mode() ? job->label : NULL;
+}
+
 /* The directory read for synchronisation (NULL when it was not read) */
 SvDirectory *
 fleet_directory(void)

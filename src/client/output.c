@@ -335,11 +335,12 @@ table_cell(SvTable *t, const char *value)
 
 /*
  * table_print
- *		Print the table to standard output (each line prefixed with the
- *		database when several databases are worked on), then free it.
+ *		Print the table to standard output, each line prefixed with
+ *		"[label] " when a label is given (the database, when several are
+ *		worked on: see fleet_label), then free it.
  */
 void
-table_print(SvTable *t, SvJob *job)
+table_print(SvTable *t, const char *label)
 {
 	char	   *text = NULL;
 	size_t		len = 0;
@@ -354,12 +355,12 @@ table_print(SvTable *t, SvJob *job)
 	fclose(mem);
 	printTableCleanup(&t->content);
 	free(t);
-	if (job != NULL && fleet_mode())
+	if (label != NULL)
 	{
 		char	   *save;
 
 		for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-			printf("[%s] %s\n", job->label, line);
+			printf("[%s] %s\n", label, line);
 	}
 	else
 		fputs(text, stdout);

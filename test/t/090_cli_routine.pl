@@ -347,9 +347,15 @@ SELECT schemaver_add_revision(
     message => E'red \\x1b[31malert\\nfake line \\u202e', upgrade => 'SELECT 1', downgrade => 'SELECT 1');
 EOF
 ($rc, $out, $err) = svd('upgrade');
+is($rc, 1, 'a file name with a control character is refused');
+unlike("$out$err", qr/[\x00-\x08\x0b-\x1f\x7f]/, 'no control character reaches the terminal');
+like($err, qr/^ERROR:  22023: file name "007_evil\\x01name\.sql" contains control characters$/m,
+	'the file name escaped in the refusal');
+rename("$dir/007_evil\x01name.sql", "$dir/007_evil_name.sql") or die "rename: $!";
+($rc, $out, $err) = svd('upgrade');
 is($rc, 0, 'upgrade with a hostile message');
 unlike("$out$err", qr/[\x00-\x08\x0b-\x1f\x7f]/, 'no control character reaches the terminal');
-like($out, qr/^registered 007_evil\\x01name\.sql \(revision 007_evil\)$/m, 'the file name escaped');
+like($out, qr/^registered 007_evil_name\.sql \(revision 007_evil\)$/m, 'registered once renamed');
 like($out, qr/^upgrade 006_join_the_side_branch -> 007_evil: red \\x1b\[31malert\\nfake line \\u202e$/m,
 	'the message escaped, on one line');
 ($rc, $out) = svd('history');

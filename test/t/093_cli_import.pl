@@ -286,7 +286,7 @@ SKIP:
 
 SKIP:
 {
-	skip 'schemaver_diff() and schemaver_revision() are not in the server's schemaver', 12
+	skip 'schemaver_diff() and schemaver_revision() are not in the server\'s schemaver', 12
 	  unless $functions eq 'schemaver_diff,schemaver_revision';
 
 	($rc, $out, $err) = svag('check', '--desired', "$tmp/schema.sql");

@@ -1,18 +1,19 @@
 /*-------------------------------------------------------------------------
  *
- * lint.h
+ * lint_defs.h
  *	  Declarations shared by the three files of the linter: lint.c (the
  *	  driver: settings, schemaver_lint(), the upgrade hook, reading the
  *	  revisions, splitting them into statements, the lint-ignore
  *	  directives and the reports), lint_rules.c (the rules: one walk over
- *	  each raw parse tree) and lint_catalog.c (what the rules ask the live
+ *	  each raw parse tree, and how a finding is made or silenced) and
+ *	  lint_catalog.c (what the rules ask the live
  *	  catalog: names as the revision will see them, table sizes,
  *	  dependencies, volatility, type changes, check constraints).
  *
  * Only lint.c's entry points are part of the rest of schemaver (see the
  * "lint.c" block of schemaver.h); this header is private to the linter.
  *
- * src/lint.h
+ * src/lint_defs.h
  *
  *-------------------------------------------------------------------------
  */
@@ -201,7 +202,7 @@ typedef struct LintRevision
 	int			nmade;			/* findings made so far (their seq) */
 } LintRevision;
 
-/* lint.c */
+/* lint_rules.c: the rules, and how a finding is made and silenced */
 extern void lint_add_finding(LintRevision *rev, LintRuleId rule,
 							 LintSeverity severity, LintFacts *facts,
 							 const char *fmt,...) pg_attribute_printf(5, 6);
@@ -209,9 +210,6 @@ extern LintFinding *lint_make_finding(LintRevision *rev, LintRuleId rule,
 									  LintSeverity severity, LintFacts *facts,
 									  const char *fmt,...) pg_attribute_printf(5, 6);
 extern bool lint_silenced(LintRevision *rev, LintRuleId rule);
-extern char *lint_printable(const char *text);
-
-/* lint_rules.c */
 extern void lint_statement(LintRevision *rev, Node *stmt);
 extern void lint_finish_revision(LintRevision *rev);
 extern int	lint_rule_by_name(const char *name);
