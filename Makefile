@@ -63,12 +63,16 @@ dist:
 	git archive --format zip --prefix=$(EXTENSION)-$(DISTVERSION)/ \
 		-o $(EXTENSION)-$(DISTVERSION).zip HEAD
 
-# The schemaver command, in src/client/ (PG_CONFIG is passed on)
+# The schemaver command, in src/client/ (PG_CONFIG is passed on);
+# SCHEMAVER_NO_CLIENT=1 builds and installs the extension alone (test/asan.sh
+# does, against a private installation without libpq's headers)
 .PHONY: client client-install client-uninstall client-clean
+ifeq ($(SCHEMAVER_NO_CLIENT),)
 all: client
 install: client-install
 uninstall: client-uninstall
 clean: client-clean
+endif
 client:
 	$(MAKE) -C src/client PG_CONFIG=$(PG_CONFIG)
 client-install: client

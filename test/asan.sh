@@ -148,8 +148,8 @@ else
     CPPFLAGS_EXTRA=""
     LINK_EXTRA=""
 fi
-make -s -C "$WORK/src" PG_CONFIG="$PG_CONFIG" clean >/dev/null
-make -s -C "$WORK/src" PG_CONFIG="$PG_CONFIG" with_llvm=no \
+make -s -C "$WORK/src" PG_CONFIG="$PG_CONFIG" SCHEMAVER_NO_CLIENT=1 clean >/dev/null
+make -s -C "$WORK/src" PG_CONFIG="$PG_CONFIG" SCHEMAVER_NO_CLIENT=1 with_llvm=no \
     PG_CPPFLAGS="$WARN $CPPFLAGS_EXTRA" SHLIB_LINK="$LINK_EXTRA" >"$WORK/build.log" 2>&1 \
     || { cat "$WORK/build.log"; exit 1; }
 if [ "$TOOL" = asan ]; then
@@ -165,7 +165,7 @@ cp -rs "$SYS_PGSHARE" "$PRIV$SYS_PGSHARE"
 rm -f "$PRIV$SYS_PGLIB/lib/schemaver.so" "$PRIV$SYS_PGLIB"/lib/bitcode/schemaver.index.bc
 rm -rf "$PRIV$SYS_PGLIB/lib/bitcode/schemaver"
 rm -f "$PRIV$SYS_PGSHARE"/extension/schemaver*
-make -s -C "$WORK/src" PG_CONFIG="$PG_CONFIG" with_llvm=no DESTDIR="$PRIV" install >/dev/null
+make -s -C "$WORK/src" PG_CONFIG="$PG_CONFIG" SCHEMAVER_NO_CLIENT=1 with_llvm=no DESTDIR="$PRIV" install >/dev/null
 test -f "$PRIV$SYS_PGLIB/lib/schemaver.so" && test ! -L "$PRIV$SYS_PGLIB/lib/schemaver.so"
 
 echo "==> throwaway cluster on port $PORT ($TOOL)"
