@@ -252,11 +252,13 @@ fi
 
 echo "==> pg_regress: ${tests[*]}"
 regress_rc=0
-mkdir -p "$WORK/regress"
-chown postgres: "$WORK/regress"
+# as make installcheck runs them: in the tree (tests write results/ files
+# relative to it), in database contrib_regression (some messages name it)
+chown -R postgres: "$WORK/src"
 (cd "$WORK/src" && as_pg "$SYS_PGLIB/lib/pgxs/src/test/regress/pg_regress" \
     --host="$SOCK" --port="$PORT" --user=postgres --inputdir="$WORK/src" \
-    --outputdir="$WORK/regress" --bindir="$SYS_PGLIB/bin" "${tests[@]}") \
+    --outputdir="$WORK/src" --dbname=contrib_regression \
+    --bindir="$SYS_PGLIB/bin" "${tests[@]}") \
     | tee "$WORK/regress.log" || regress_rc=$?
 stop_server
 
@@ -317,8 +319,8 @@ fi
 if [ "$regress_rc" != 0 ]; then
     status=1
     echo "pg_regress failed (exit $regress_rc)"
-    if [ -f "$WORK/regress/regression.diffs" ]; then
-        cp "$WORK/regress/regression.diffs" "/tmp/schemaver-memcheck-regression.diffs"
+    if [ -f "$WORK/src/regression.diffs" ]; then
+        cp "$WORK/src/regression.diffs" "/tmp/schemaver-memcheck-regression.diffs"
         echo "diffs: /tmp/schemaver-memcheck-regression.diffs"
     fi
 fi
