@@ -112,6 +112,9 @@ SELECT 1 AS server_alive;
 \set VERBOSITY default
 SELECT schemaver_add_revision('bi_x', NULL, NULL);
 SELECT schemaver_add_revision(repeat('a', 10000), NULL, 'SELECT 1');
+-- a long id is cut at a character boundary, never inside a UTF-8 sequence
+-- (byte 60 falls inside the 30th two-byte character here)
+SELECT schemaver_add_revision('a' || repeat('é', 40), NULL, 'SELECT 1');
 SELECT schemaver_add_revision('bi_x', 'bi_base', 'SELECT 1', branch_labels => ARRAY['Heads']);
 SELECT schemaver_add_revision('bi_x', ARRAY[['bi_base']], 'SELECT 1');
 SELECT pg_temp.catalog_state() = :'before_state' AS catalog_unchanged;

@@ -153,6 +153,7 @@ static void describe_comments(Reader *r);
 static void describe_dependencies(Reader *r);
 static void describe_unsupported(Reader *r);
 static void add_dep(SvObject *from, SvObject *to);
+static void read_sizes_step(void *arg);
 static void read_sizes(List *tables);
 
 /*
@@ -1225,25 +1226,23 @@ describe_tables(Reader *r)
 }
 
 /*
- * describe_table_sizes
- *		Read the size (pg_total_relation_size) of some live tables, for
- *		hazards: only those the diff touches, since reading a size opens
- *		the table and its indexes.  In a subtransaction that is rolled
- *		back, so that the locks it takes do not outlive the call.
+ * describe_rolled_back
+ *		Run fn(arg) in an internal subtransaction that is always rolled
+ *		back, success or error, so that the locks it takes and anything it
+ *		creates do not outlive it; what fn allocates in the caller's memory
+ *		context stays.  An error is rethrown after the rollback.
  */
 void
-describe_table_sizes(List *tables)
+describe_rolled_back(void (*fn) (void *arg), void *arg)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 
-	if (tables == NIL)
-		return;
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		read_sizes(tables);
+		fn(arg);
 	}
 	PG_CATCH();
 	{
@@ -1261,6 +1260,27 @@ describe_table_sizes(List *tables)
 	RollbackAndReleaseCurrentSubTransaction();
 	MemoryContextSwitchTo(cxt);
 	CurrentResourceOwner = owner;
+}
+
+/* describe_rolled_back's step of describe_table_sizes */
+static void
+read_sizes_step(void *arg)
+{
+	read_sizes((List *) arg);
+}
+
+/*
+ * describe_table_sizes
+ *		Read the size (pg_total_relation_size) of some live tables, for
+ *		hazards: only those the diff touches, since reading a size opens
+ *		the table and its indexes.  In a subtransaction that is rolled
+ *		back, so that the locks it takes do not outlive the call.
+ */
+void
+describe_table_sizes(List *tables)
+{
+	if (tables != NIL)
+		describe_rolled_back(read_sizes_step, tables);
 }
 
 /* The query of describe_table_sizes */

@@ -87,7 +87,8 @@ static ManagedSchema *find_managed(List *managed, const char *name);
 static void check_rights(List *managed);
 static void move_extensions(ManagedSchema *m, List **moved);
 static List *unmentioned(List *moved, List *mentioned);
-static SvDescription *describe_live(List *managed, List *schema_names);
+static void describe_live(void *arg);
+static void build_step(void *arg);
 static void run_statements(const char *text, List *stmts, List *managed,
 						   DesiredErrorContext *ctx, ErrorContextCallback *errcb,
 						   List **mentioned, List **moved);
@@ -687,42 +688,41 @@ build_desired(const char *text, List *stmts, List *managed, List *schema_names,
 	return want;
 }
 
-/*
- * Check the caller's rights and describe the live schemas, in a
- * subtransaction that is rolled back (the description itself lives in the
- * caller's memory context).
- */
-static SvDescription *
-describe_live(List *managed, List *schema_names)
+/* What describe_live and build_step read and fill */
+typedef struct DesiredStep
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	SvDescription *live = NULL;
+	List	   *managed;
+	List	   *schema_names;
+	const char *text;
+	List	   *stmts;
+	SvDescription *live;
+	SvDescription *want;
+	DesiredErrorContext *ctx;
+	ErrorContextCallback *errcb;
+} DesiredStep;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		check_rights(managed);
-		live = describe_schemas(schema_names, true, NIL);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
+/*
+ * Check the caller's rights and describe the live schemas (run by
+ * describe_rolled_back: the description lives in the caller's memory
+ * context).
+ */
+static void
+describe_live(void *arg)
+{
+	DesiredStep *st = (DesiredStep *) arg;
 
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		ReThrowError(edata);
-	}
-	PG_END_TRY();
-	RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	return live;
+	check_rights(st->managed);
+	st->live = describe_schemas(st->schema_names, true, NIL);
+}
+
+/* Build the desired copy and describe it (run by describe_rolled_back) */
+static void
+build_step(void *arg)
+{
+	DesiredStep *st = (DesiredStep *) arg;
+
+	st->want = build_desired(st->text, st->stmts, st->managed,
+							 st->schema_names, st->live, st->ctx, st->errcb);
 }
 
 /*
@@ -738,11 +738,10 @@ desired_describe(const char *desired, List *schema_names,
 	ErrorContextCallback errcb;
 	char	   *text;
 	List	   *stmts;
-	List	   *volatile managed = NIL;
+	List	   *managed = NIL;
 	ListCell   *lc;
 	int			n = 0;
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
+	DesiredStep st;
 
 	foreach(lc, schema_names)
 	{
@@ -791,30 +790,16 @@ desired_describe(const char *desired, List *schema_names,
 	 * reading (the size of each table locks it and its indexes) are gone
 	 * before the desired schema, which needs as many, is built
 	 */
-	*live = describe_live(managed, schema_names);
+	st.managed = managed;
+	st.schema_names = schema_names;
+	st.text = text;
+	st.stmts = stmts;
+	st.ctx = &ctx;
+	st.errcb = &errcb;
+	describe_rolled_back(describe_live, &st);
+	*live = st.live;
 
 	/* 3-5. the desired copy, in a subtransaction that is rolled back */
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		*want = build_desired(text, stmts, managed, schema_names, *live, &ctx, &errcb);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		ReThrowError(edata);
-	}
-	PG_END_TRY();
-
-	RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
+	describe_rolled_back(build_step, &st);
+	*want = st.want;
 }

@@ -550,6 +550,7 @@ extern SvObject *describe_find(SvDescription *desc, const char *ident);
 extern char *describe_escape(const char *s);
 extern void describe_pin_settings(void);
 extern void describe_table_sizes(List *tables);
+extern void describe_rolled_back(void (*fn) (void *arg), void *arg);
 
 /* desired.c */
 extern void desired_describe(const char *desired, List *schema_names,

@@ -126,6 +126,22 @@ send_history(SvJob *job)
 }
 
 /*
+ * The first step of the commands that read schemaver_history(): on the
+ * job's first call send the query and return false; on the next, whether
+ * its result came (else the job has failed, and said so).
+ */
+static bool
+history_ready(SvJob *job, PGresult *res)
+{
+	if (job->step++ == 0)
+	{
+		send_history(job);
+		return false;
+	}
+	return job_check(job, res, PGRES_TUPLES_OK);
+}
+
+/*
  * current_step
  *		The revisions the database is at, with whether each is a head.
  */
@@ -135,12 +151,7 @@ current_step(SvJob *job, PGresult *res)
 	int			n = 0;
 	PQExpBufferData list;
 
-	if (job->step++ == 0)
-	{
-		send_history(job);
-		return;
-	}
-	if (!job_check(job, res, PGRES_TUPLES_OK))
+	if (!history_ready(job, res))
 		return;
 	initPQExpBuffer(&list);
 	for (int i = 0; i < PQntuples(res); i++)
@@ -254,12 +265,7 @@ heads_step(SvJob *job, PGresult *res)
 	int			n = 0;
 	SvTable    *t;
 
-	if (job->step++ == 0)
-	{
-		send_history(job);
-		return;
-	}
-	if (!job_check(job, res, PGRES_TUPLES_OK))
+	if (!history_ready(job, res))
 		return;
 	json_history_rows(job, "heads", res, keep_head);
 	for (int i = 0; i < PQntuples(res); i++)
@@ -295,12 +301,7 @@ history_step(SvJob *job, PGresult *res)
 {
 	SvTable    *t;
 
-	if (job->step++ == 0)
-	{
-		send_history(job);
-		return;
-	}
-	if (!job_check(job, res, PGRES_TUPLES_OK))
+	if (!history_ready(job, res))
 		return;
 	json_history_rows(job, "history", res, NULL);
 	if (!opts.json)
@@ -511,12 +512,7 @@ branches_step(SvJob *job, PGresult *res)
 	int			nlabels = 0;
 	PQExpBufferData js;
 
-	if (job->step++ == 0)
-	{
-		send_history(job);
-		return;
-	}
-	if (!job_check(job, res, PGRES_TUPLES_OK))
+	if (!history_ready(job, res))
 		return;
 	n = PQntuples(res);
 	nchildren = pg_malloc0(sizeof(int) * (n + 1));
