@@ -60,4 +60,13 @@ SELECT c FROM schemaver_current() c;
 CALL schemaver_downgrade_stepwise('w3');
 SELECT revision FROM schemaver_stamp('w3');
 CALL schemaver_downgrade_stepwise('base');
+
+-- The context counts what stays committed: none, one, several.
+SELECT schemaver_add_revision('w1b', 'w1', 'SELECT 1/0', NULL, 'fails at once', branch_labels => '{b}');
+\set VERBOSITY default
+CALL schemaver_upgrade_stepwise('w1b');
+SELECT count(*) AS applied FROM schemaver_current();
+CALL schemaver_upgrade_stepwise('w1');
+CALL schemaver_upgrade_stepwise('b@head');
+\set VERBOSITY terse
 DROP EXTENSION schemaver;

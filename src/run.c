@@ -219,7 +219,13 @@ plan_error_callback(void *arg)
 	const char *procname = ctx->direction == SV_DIR_DOWNGRADE ?
 		"schemaver_downgrade_stepwise" : "schemaver_upgrade_stepwise";
 
-	if (ctx->stepwise)
+	if (ctx->stepwise && ctx->step == 0)
+		errcontext("stepwise walk stopped at revision \"%s\" (step 1 of %d); no revision before it was committed",
+				   ctx->revision, ctx->nsteps);
+	else if (ctx->stepwise && ctx->step == 1)
+		errcontext("stepwise walk stopped at revision \"%s\" (step 2 of %d); the revision before it is committed",
+				   ctx->revision, ctx->nsteps);
+	else if (ctx->stepwise)
 		errcontext("stepwise walk stopped at revision \"%s\" (step %d of %d); the %d revisions before it are committed",
 				   ctx->revision, ctx->step + 1, ctx->nsteps, ctx->step);
 	else if (geterrcode() == ERRCODE_OUT_OF_MEMORY &&
