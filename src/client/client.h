@@ -157,7 +157,7 @@ typedef struct SvDirectory
 extern bool revdir_load(const char *path, SvDirectory *dir);
 extern void revdir_literals(SvDirectory *dir);
 extern char *revdir_path(const char *dir, const char *name);
-extern void revdir_names(const char *path, char ***names, int *n);
+extern bool revdir_names(const char *path, char ***names, int *n);
 extern char *read_file(const char *path, size_t *len, bool text);
 extern char *next_revision_number(char **ids, int nids);
 extern char *slug(const char *message, int maxlen);

@@ -255,7 +255,12 @@ collect_new_file(SvJob *job, PGresult *hist, NewFile *nf, char **parents,
 
 	nf->parents = parents;
 	nf->nparents = nparents;
-	revdir_names(opts.dir, &names, &nnames);
+	if (!revdir_names(opts.dir, &names, &nnames))
+	{
+		job_fail(job, "the directory \"%s\" holds a file that cannot be a revision file",
+				 escape_line(opts.dir));
+		return false;
+	}
 	ids = pg_malloc(sizeof(char *) * (nnames + PQntuples(hist) + 1));
 	for (int i = 0; i < nnames; i++)
 		ids[nids++] = names[i];
@@ -278,7 +283,7 @@ collect_new_file(SvJob *job, PGresult *hist, NewFile *nf, char **parents,
 	nf->path = psprintf("%s/%s.sql", opts.dir, nf->id);
 	if (stat(nf->path, &st) == 0)
 	{
-		job_fail(job, "file \"%s\" exists already", nf->path);
+		job_fail(job, "file \"%s\" exists already", escape_line(nf->path));
 		return false;
 	}
 	return true;

@@ -263,7 +263,8 @@ import_alembic_sql(const char *src, SvImportSet *set)
 		char	  **names;
 		int			n;
 
-		revdir_names(src, &names, &n);
+		if (!revdir_names(src, &names, &n))
+			return false;
 		files = pg_malloc(sizeof(char *) * (n + 1));
 		for (int i = 0; i < n; i++)
 			files[nfiles++] = revdir_path(src, names[i]);

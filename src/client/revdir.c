@@ -35,10 +35,16 @@
 
 #include "client.h"
 
-/* a file's path for a message (only built when there is one to print) */
-#define PATH_OF(dirpath, name) ((dirpath) ? revdir_path((dirpath), (name)) : (name))
+/*
+ * A file's path for a message (only built when there is one to print),
+ * escaped: a name in a checkout may hold characters that act on a terminal.
+ */
+#define PATH_OF(dirpath, name) \
+	escape_line((dirpath) ? revdir_path((dirpath), (name)) : (name))
 
 static int	compare_names(const void *a, const void *b);
+static int	entry_is_revision_file(const char *path, const char **realdir,
+								   const char *name);
 static char *read_file_at(int dirfd, const char *name, const char *dirpath,
 						  size_t *len, bool text);
 static void append_array_element(PQExpBuffer buf, const char *s, size_t len);
@@ -141,40 +147,105 @@ revdir_path(const char *dir, const char *name)
 }
 
 /*
+ * entry_is_revision_file
+ *		Whether the entry name of the directory at path, which readdir did
+ *		not report as a regular file, is one: 1 yes, 0 no (skipped, like a
+ *		subdirectory), -1 after printing why it cannot be.
+ *
+ * A symbolic link counts when it leads to a regular file inside the
+ * directory (a checkout may link one revision file to another).  One that
+ * leads outside is an error rather than a file to skip or to follow: a
+ * checkout is not to be trusted, and following it would send whatever
+ * readable file it names (a key, a password file) to the server as
+ * revision text, where an error message might show it; skipping it would
+ * hide a revision the team meant to be there.  The question is asked of
+ * the kernel (realpath of both), not answered by reading the link's text.
+ * *realdir caches the directory's own real path (malloc'd) across calls.
+ */
+static int
+entry_is_revision_file(const char *path, const char **realdir, const char *name)
+{
+	char	   *full = revdir_path(path, name);
+	char	   *target;
+	struct stat st;
+	size_t		dlen;
+	int			result;
+
+	if (lstat(full, &st) != 0)
+	{
+		free(full);
+		return 0;				/* gone since readdir: nothing to read */
+	}
+	if (!S_ISLNK(st.st_mode))
+	{
+		free(full);
+		return S_ISREG(st.st_mode) ? 1 : 0;
+	}
+	if (*realdir == NULL && (*realdir = realpath(path, NULL)) == NULL)
+	{
+		error_msg("could not resolve the path of directory \"%s\": %s",
+				  escape_line(path), strerror(errno));
+		free(full);
+		return -1;
+	}
+	target = realpath(full, NULL);
+	if (target == NULL || stat(target, &st) != 0 || !S_ISREG(st.st_mode))
+	{
+		/* a dangling link, or one to a directory: not a file to read */
+		free(target);
+		free(full);
+		return 0;
+	}
+	dlen = strlen(*realdir);
+	if (strcmp(*realdir, "/") == 0 ||
+		(strncmp(target, *realdir, dlen) == 0 && target[dlen] == '/'))
+		result = 1;
+	else
+	{
+		error_msg("revision file \"%s\" is a symbolic link to a file outside the directory",
+				  escape_line(full));
+		fprintf(stderr, "HINT:  Revision files must be in the directory itself: copy the file into it, or remove the link.\n");
+		result = -1;
+	}
+	free(target);
+	free(full);
+	return result;
+}
+
+/*
  * revdir_names
  *		The names of the revision files of a directory, sorted; none when it
- *		does not exist.
+ *		does not exist.  false, after printing why, when an entry cannot be
+ *		a revision file (see entry_is_revision_file).
  */
-void
+bool
 revdir_names(const char *path, char ***names, int *n)
 {
 	DIR		   *d = opendir(path);
 	struct dirent *de;
 	int			alloc = 16;
+	const char *realdir = NULL;
+	bool		ok = true;
 
 	*names = pg_malloc(sizeof(char *) * alloc);
 	*n = 0;
 	if (d == NULL)
-		return;
+		return true;
 	while ((de = readdir(d)) != NULL)
 	{
 		size_t		len = strlen(de->d_name);
-		struct stat st;
-		char	   *full;
 
 		if (de->d_name[0] == '.' || len < 5 ||
 			strcmp(de->d_name + len - 4, ".sql") != 0)
 			continue;
-		/* a regular file (what a symbolic link points to counts) */
 		if (de->d_type != DT_REG)
 		{
-			full = revdir_path(path, de->d_name);
-			if (stat(full, &st) != 0 || !S_ISREG(st.st_mode))
-			{
-				free(full);
+			int			r = entry_is_revision_file(path, &realdir, de->d_name);
+
+			if (r < 0)
+				ok = false;
+			if (r <= 0)
 				continue;
-			}
-			free(full);
 		}
 		if (*n == alloc)
 		{
@@ -184,7 +255,9 @@ revdir_names(const char *path, char ***names, int *n)
 		(*names)[(*n)++] = pg_strdup(de->d_name);
 	}
 	closedir(d);
+	free((char *) realdir);
 	qsort(*names, *n, sizeof(char *), compare_names);
+	return ok;
 }
 
 /* Append one element, double-quoted, to a text[] literal */
@@ -233,7 +306,8 @@ revdir_load(const char *path, SvDirectory *dir)
 				progname);
 		return false;
 	}
-	revdir_names(path, &names, &n);
+	if (!revdir_names(path, &names, &n))
+		return false;
 	dir->files = pg_malloc0(sizeof(SvDirFile) * (n + 1));
 	dir->nfiles = n;
 	if ((dirfd = open(path, O_RDONLY | O_DIRECTORY, 0)) < 0)
@@ -259,7 +333,8 @@ revdir_load(const char *path, SvDirectory *dir)
 		}
 		if (pg_encoding_verifymbstr(PG_UTF8, f->name, strlen(f->name)) != (int) strlen(f->name))
 		{
-			error_msg("the name of file \"%s\" in \"%s\" is not valid UTF-8", f->name, path);
+			error_msg("the name of file \"%s\" in \"%s\" is not valid UTF-8",
+					  escape_line(f->name), escape_line(path));
 			return false;
 		}
 		snprintf(len, sizeof(len), "%zu", f->len);

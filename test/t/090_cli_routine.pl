@@ -17,6 +17,7 @@ use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use File::Basename qw(basename);
 use SchemaverTest;
 
 my $root = SchemaverTest::repo_root();
@@ -364,6 +365,38 @@ unlike($out, qr/\e|\x{202e}|\xe2\x80\xae/, 'history escapes it too');
 $doc = decode_json($out);
 is($doc->{databases}[0]{revision}{message}, "red \e[31malert\nfake line \x{202e}",
 	'JSON carries the exact message');
+
+# Symbolic links: one to a file inside the directory is a revision file;
+# one that leads outside is refused before anything is read or sent, so a
+# hostile checkout cannot make the command send another file to the server.
+mkdir("$dir/shared") or die "mkdir: $!";
+write_file("$dir/shared/008_linked.src", <<"EOF");
+SELECT schemaver_add_revision(
+    revision => '008_linked', down_revision => '007_evil',
+    message => 'linked', upgrade => 'SELECT 1', downgrade => 'SELECT 1');
+EOF
+symlink('shared/008_linked.src', "$dir/008_linked.sql") or die "symlink: $!";
+($rc, $out, $err) = svd('upgrade');
+is($rc, 0, 'a link to a file inside the directory is read');
+like($out, qr/^registered 008_linked\.sql \(revision 008_linked\)$/m, 'and registered');
+write_file("$tmp/secret.txt", "TOPSECRET\n");
+symlink("$tmp/secret.txt", "$dir/009_outside.sql") or die "symlink: $!";
+symlink("../" . basename($dir) . "/../secret.txt", "$dir/010_dotdot.sql") or die "symlink: $!";
+($rc, $out, $err) = svd('upgrade');
+is($rc, 1, 'a link that leads outside the directory is refused');
+like($err, qr/^schemaver: error: revision file ".*009_outside\.sql" is a symbolic link to a file outside the directory$/m,
+	'the absolute link is named');
+like($err, qr/^schemaver: error: revision file ".*010_dotdot\.sql" is a symbolic link to a file outside the directory$/m,
+	'the relative one too');
+unlike("$out$err", qr/TOPSECRET/, 'the file it leads to is not shown');
+is($node->safe_psql('voice_agent',
+		"SELECT count(*) FROM schemaver.revision WHERE upgrade_sql LIKE '%TOPSECRET%'"), '0',
+	'nor registered');
+($rc, $out, $err) = svd('revision', '-m', 'next');
+is($rc, 1, 'revision refuses the directory too');
+unlink("$dir/009_outside.sql", "$dir/010_dotdot.sql") or die "unlink: $!";
+($rc, $out, $err) = svd('upgrade', '-q');
+is($rc, 0, 'without them the directory is usable again');
 
 # --no-sync: works without reading the directory
 ($rc, $out) = sv('-d', 'voice_agent', '--dir', "$tmp/nowhere", 'current', '--no-sync');
