@@ -154,11 +154,17 @@ def main(raw, meta_path, out):
         rows.append(("schemaver upgrade head at head, %d revision files: Alembic / schemaver" % n,
                      "Alembic %s" % (s(a) if a is not None else state("cli.noop.alembic")),
                      s(v) if v is not None else state("cli.noop.sv"), "-", ">= 10x", "n/a"))
-    j1, j2 = med("cli.fleet.j1"), med("cli.fleet.j2")
+    j1, j2, j4 = med("cli.fleet.j1"), med("cli.fleet.j2"), med("cli.fleet.j4")
+    p1, p2 = med("cli.fleet.p1"), med("cli.fleet.p2")
+    floor = paired("cli.fleet.p1", "cli.fleet.p2", lambda x, y: x / y) \
+        if p1 is not None and p2 is not None else None
     if j1 is not None and j2 is not None:
         r = paired("cli.fleet.j1", "cli.fleet.j2", lambda x, y: x / y)
         rows.append(("schemaver --fleet upgrade head, %d databases of migrations/: -j 1 / -j 2" % fleet_n,
-                     "-j 1: %s" % s(j1), "-j 2: %s" % s(j2), "%.2fx" % r, ">= 1.6x", verdict(r, r >= 1.6)))
+                     "the same DDL by psql, one process / two at once: %s / %s = %s"
+                     % (s(p1), s(p2), "%.2fx" % floor if floor is not None else state("cli.fleet.p2")),
+                     "-j 1: %s, -j 2: %s, -j 4: %s" % (s(j1), s(j2), s(j4) if j4 is not None else state("cli.fleet.j4")),
+                     "%.2fx" % r, ">= 1.6x", verdict(r, r >= 1.6)))
     else:
         rows.append(("schemaver --fleet upgrade head, %d databases: -j 1 / -j 2" % fleet_n,
                      s(j1) if j1 is not None else state("cli.fleet.j1"),

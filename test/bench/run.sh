@@ -637,6 +637,16 @@ run_lint() {
     dropdb_ "$db"
 }
 
+# fleet_floor_script SQLFILE STEP FIRST: a psql script that runs SQLFILE in
+# one transaction in every STEP-th database of the fleet from the FIRST on
+# (b_fleet_FIRST, b_fleet_FIRST+STEP, ...), going from one to the next with \c
+fleet_floor_script() {
+    local file=$1 step=$2 first=$3 i
+    for ((i = first; i <= BENCH_FLEET_N; i += step)); do
+        printf "\\\\c b_fleet_%d\\nBEGIN;\\n\\\\i '%s'\\nCOMMIT;\\n" "$i" "$file"
+    done
+}
+
 # cli: the schemaver command as a whole process.
 #  1. no-op: N revision files (gen.py --files), a database stamped at head
 #     by the command itself; "schemaver upgrade head" (read and hash the
@@ -644,8 +654,13 @@ run_lint() {
 #     upgrade) against "alembic upgrade head" at head on the same N
 #     revisions (gen.py --alembic), in alternating rounds;
 #  2. fleet: BENCH_FLEET_N databases, each taken back to base (untimed),
-#     then "schemaver --fleet FILE upgrade head" of migrations/ with -j 1
-#     and with -j 2, in alternating order.
+#     then "schemaver --fleet FILE upgrade head" of migrations/ with -j 1,
+#     -j 2 and -j 4, in an order that turns each round; and the floor of
+#     that parallelism, the same DDL run by psql (one process that goes
+#     through the databases with \c, BEGIN, the upgrade SQL, COMMIT), once
+#     alone and once as two such processes at once, each on half of the
+#     databases.  The floor's own two-at-once / one-at-a-time ratio is what
+#     the machine allows any client.
 run_cli() {
     local n=$BENCH_N dir="$WORK/ddl_$BENCH_N" sv="$PGBIN_PRIV/schemaver"
     local url="postgresql+psycopg2://postgres@/b_cli_al?host=$SOCK&port=$BENCH_PORT"
@@ -674,8 +689,8 @@ run_cli() {
     dropdb_ b_cli_sv
     dropdb_ b_cli_al
 
-    local m=$BENCH_FLEET_N fleet="$OUT/fleet.conf" order
-    log "cli: upgrade head on $m databases of migrations/, -j 1 and -j 2, $BENCH_REPEAT rounds"
+    local m=$BENCH_FLEET_N fleet="$OUT/fleet.conf" order k
+    log "cli: upgrade head on $m databases of migrations/, -j 1, 2, 4 and the psql floor, $BENCH_REPEAT rounds"
     newdb b_fleet_tmpl
     : >"$fleet"
     for ((i = 1; i <= m; i++)); do
@@ -686,13 +701,37 @@ run_cli() {
     # register the files everywhere once (each timed run then finds them)
     "$sv" --fleet "$fleet" --dir "$ROOT/migrations" -j 2 -q upgrade head >/dev/null 2>"$LOGS/cli.fleet.setup.log" \
         || { tail -5 "$LOGS/cli.fleet.setup.log"; sv_die "fleet setup failed"; }
+    # the floor's scripts: the revisions' SQL in the order the setup applied
+    # them (schemaver.log), and their downgrades in the reverse order
+    sql b_fleet_1 "SELECT string_agg(r.upgrade_sql, E'\n;\n' ORDER BY l.id)
+                     FROM schemaver.log l JOIN schemaver.revision r USING (revision)
+                    WHERE l.operation = 'upgrade'" >"$OUT/fleet_up.sql"
+    sql b_fleet_1 "SELECT string_agg(r.downgrade_sql, E'\n;\n' ORDER BY l.id DESC)
+                     FROM schemaver.log l JOIN schemaver.revision r USING (revision)
+                    WHERE l.operation = 'upgrade'" >"$OUT/fleet_down.sql"
+    fleet_floor_script "$OUT/fleet_up.sql" 1 1 >"$OUT/fleet_up_all.psql"
+    fleet_floor_script "$OUT/fleet_up.sql" 2 1 >"$OUT/fleet_up_odd.psql"
+    fleet_floor_script "$OUT/fleet_up.sql" 2 2 >"$OUT/fleet_up_even.psql"
+    fleet_floor_script "$OUT/fleet_down.sql" 1 1 >"$OUT/fleet_down_all.psql"
+    local -a runs=(j1 j2 j4 p1 p2)
     for ((r = 1; r <= BENCH_REPEAT; r++)); do
-        if ((r % 2)); then order="1 2"; else order="2 1"; fi
-        for j in $order; do
+        # turn the order each round, so that no kind always runs first
+        for ((k = 0; k < ${#runs[@]}; k++)); do
+            local run=${runs[$(((k + r) % ${#runs[@]}))]}
             "$sv" --fleet "$fleet" --dir "$ROOT/migrations" -j 2 -q downgrade base >/dev/null 2>>"$LOGS/cli.fleet.setup.log" \
                 || { tail -5 "$LOGS/cli.fleet.setup.log"; sv_die "fleet downgrade failed"; }
             checkpoint
-            timed "cli.fleet.j$j" "cli.fleet.j$j" "$sv" --fleet "$fleet" --dir "$ROOT/migrations" -j "$j" -q upgrade head
+            case $run in
+                j*) timed "cli.fleet.$run" "cli.fleet.$run" "$sv" --fleet "$fleet" --dir "$ROOT/migrations" -j "${run#j}" -q upgrade head ;;
+                p1) timed cli.fleet.p1 cli.fleet.p1 bash -c '"$@" -f "$0"' "$OUT/fleet_up_all.psql" "${PSQL[@]}" -d postgres ;;
+                p2) timed cli.fleet.p2 cli.fleet.p2 bash -c '"$@" -f "${0%%|*}" & p=$!; "$@" -f "${0#*|}"; s=$?; wait $p && exit $s' \
+                        "$OUT/fleet_up_odd.psql|$OUT/fleet_up_even.psql" "${PSQL[@]}" -d postgres ;;
+            esac
+            # the floor left the tables without schemaver knowing: take them away
+            if [[ $run == p* ]]; then
+                "${PSQL[@]}" -d postgres -f "$OUT/fleet_down_all.psql" >/dev/null 2>>"$LOGS/cli.fleet.setup.log" \
+                    || { tail -5 "$LOGS/cli.fleet.setup.log"; sv_die "fleet floor downgrade failed"; }
+            fi
         done
     done
     for ((i = 1; i <= m; i++)); do dropdb_ "b_fleet_$i"; done
