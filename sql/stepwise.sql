@@ -69,4 +69,7 @@ SELECT count(*) AS applied FROM schemaver_current();
 CALL schemaver_upgrade_stepwise('w1');
 CALL schemaver_upgrade_stepwise('b@head');
 \set VERBOSITY terse
+-- leave nothing behind for the tests that follow
+CALL schemaver_downgrade_stepwise('base');
+SELECT to_regclass('sw_one') AS one;
 DROP EXTENSION schemaver;
