@@ -159,6 +159,7 @@ extern void revdir_literals(SvDirectory *dir);
 extern char *revdir_path(const char *dir, const char *name);
 extern bool revdir_names(const char *path, char ***names, int *n);
 extern char *read_file(const char *path, size_t *len, bool text);
+extern char *read_untrusted_file(const char *path, size_t *len, bool text);
 extern char *next_revision_number(char **ids, int nids);
 extern char *slug(const char *message, int maxlen);
 extern bool valid_identifier(const char *id);

@@ -124,7 +124,11 @@ import_warn_meta_commands(const char *tool, const char *file, const char *sql)
 	}
 }
 
-/* A file's text, or NULL (after an error, unless missing_ok and it is missing) */
+/*
+ * A file's text, or NULL (after an error, unless missing_ok and it is
+ * missing).  The imported project is a checkout like any other: its files
+ * are not read through symbolic links (read_untrusted_file).
+ */
 char *
 import_read(const char *path, bool missing_ok)
 {
@@ -132,7 +136,7 @@ import_read(const char *path, bool missing_ok)
 
 	if (missing_ok && !import_is_file(path))
 		return NULL;
-	return read_file(path, &len, true);
+	return read_untrusted_file(path, &len, true);
 }
 
 bool

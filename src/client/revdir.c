@@ -43,10 +43,11 @@
 	escape_line((dirpath) ? revdir_path((dirpath), (name)) : (name))
 
 static int	compare_names(const void *a, const void *b);
-static int	entry_is_revision_file(const char *path, const char **realdir,
+static void symlink_error(const char *dirpath, const char *name);
+static int	entry_is_revision_file(const char *path, unsigned char d_type,
 								   const char *name);
 static char *read_file_at(int dirfd, const char *name, const char *dirpath,
-						  size_t *len, bool text);
+						  size_t *len, bool text, bool untrusted);
 static void append_array_element(PQExpBuffer buf, const char *s, size_t len);
 
 /*
@@ -57,7 +58,19 @@ static void append_array_element(PQExpBuffer buf, const char *s, size_t len);
 char *
 read_file(const char *path, size_t *len, bool text)
 {
-	return read_file_at(AT_FDCWD, path, NULL, len, text);
+	return read_file_at(AT_FDCWD, path, NULL, len, text, false);
+}
+
+/*
+ * read_untrusted_file
+ *		read_file of a file in a tree the user did not write (a project
+ *		being imported): not through a symbolic link, and only a regular
+ *		file (see read_file_at).
+ */
+char *
+read_untrusted_file(const char *path, size_t *len, bool text)
+{
+	return read_file_at(AT_FDCWD, path, NULL, len, text, true);
 }
 
 /*
@@ -66,18 +79,34 @@ read_file(const char *path, size_t *len, bool text)
  *		or NULL when name is a path, for messages): opening files of one
  *		directory by a name relative to it spares the kernel walking the
  *		directory's path a thousand times.
+ *
+ * An untrusted file (of a revision directory, or of a project being
+ * imported) is opened without following a symbolic link and without
+ * blocking, and must be a regular file: what a listing of its directory
+ * saw may have been replaced since, and the open itself is the check that
+ * counts.  A path the user named (read_file) is read as given, a pipe
+ * included.
  */
 static char *
 read_file_at(int dirfd, const char *name, const char *dirpath, size_t *len,
-			 bool text)
+			 bool text, bool untrusted)
 {
-	int			fd = openat(dirfd, name, O_RDONLY | PG_BINARY, 0);
+	int			flags = O_RDONLY | PG_BINARY;
+	int			fd;
 	struct stat st;
 	char	   *buf;
 	size_t		size;
 	size_t		done = 0;
 	int			bad;
 
+	if (untrusted)
+		flags |= O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
+	fd = openat(dirfd, name, flags, 0);
+	if (fd < 0 && untrusted && errno == ELOOP)
+	{
+		symlink_error(dirpath, name);
+		return NULL;
+	}
 	if (fd < 0)
 	{
 		error_msg("could not open file \"%s\": %s", PATH_OF(dirpath, name), strerror(errno));
@@ -86,6 +115,12 @@ read_file_at(int dirfd, const char *name, const char *dirpath, size_t *len,
 	if (fstat(fd, &st) != 0)
 	{
 		error_msg("could not read file \"%s\": %s", PATH_OF(dirpath, name), strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (untrusted && !S_ISREG(st.st_mode))
+	{
+		error_msg("\"%s\" is not a regular file", PATH_OF(dirpath, name));
 		close(fd);
 		return NULL;
 	}
@@ -147,69 +182,56 @@ revdir_path(const char *dir, const char *name)
 }
 
 /*
+ * symlink_error
+ *		Say that a revision directory's entry is a symbolic link.
+ *
+ * Links in a revision directory, or in a project being imported, are not
+ * followed, wherever they lead: a checkout is not to be trusted, and a link
+ * would let it make the command send whatever readable file it names (a
+ * key, a .env file, .git/config) to the server as revision text, where an
+ * error message might show it, or copy it into a new revision file.
+ * Deciding which targets are harmless would mean resolving paths the
+ * checkout controls (the directory itself may be a link); not following
+ * any link leaves nothing to decide.  Skipping the entry instead would hide
+ * a revision the team meant to be there.
+ */
+static void
+symlink_error(const char *dirpath, const char *name)
+{
+	error_msg("file \"%s\" is a symbolic link", PATH_OF(dirpath, name));
+	fprintf(stderr, "HINT:  Revision files, and the files of a project being imported, are not read through links: replace the link with a copy of the file.\n");
+}
+
+/*
  * entry_is_revision_file
  *		Whether the entry name of the directory at path, which readdir did
  *		not report as a regular file, is one: 1 yes, 0 no (skipped, like a
- *		subdirectory), -1 after printing why it cannot be.
- *
- * A symbolic link counts when it leads to a regular file inside the
- * directory (a checkout may link one revision file to another).  One that
- * leads outside is an error rather than a file to skip or to follow: a
- * checkout is not to be trusted, and following it would send whatever
- * readable file it names (a key, a password file) to the server as
- * revision text, where an error message might show it; skipping it would
- * hide a revision the team meant to be there.  The question is asked of
- * the kernel (realpath of both), not answered by reading the link's text.
- * *realdir caches the directory's own real path (malloc'd) across calls.
+ *		sub-directory), -1 after printing why it cannot be (a link).
  */
 static int
-entry_is_revision_file(const char *path, const char **realdir, const char *name)
+entry_is_revision_file(const char *path, unsigned char d_type, const char *name)
 {
-	char	   *full = revdir_path(path, name);
-	char	   *target;
+	char	   *full;
 	struct stat st;
-	size_t		dlen;
-	int			result;
+	int			r;
 
-	if (lstat(full, &st) != 0)
+	if (d_type == DT_LNK)
 	{
-		free(full);
-		return 0;				/* gone since readdir: nothing to read */
-	}
-	if (!S_ISLNK(st.st_mode))
-	{
-		free(full);
-		return S_ISREG(st.st_mode) ? 1 : 0;
-	}
-	if (*realdir == NULL && (*realdir = realpath(path, NULL)) == NULL)
-	{
-		error_msg("could not resolve the path of directory \"%s\": %s",
-				  escape_line(path), strerror(errno));
-		free(full);
+		symlink_error(path, name);
 		return -1;
 	}
-	target = realpath(full, NULL);
-	if (target == NULL || stat(target, &st) != 0 || !S_ISREG(st.st_mode))
-	{
-		/* a dangling link, or one to a directory: not a file to read */
-		free(target);
-		free(full);
+	if (d_type != DT_UNKNOWN)
 		return 0;
-	}
-	dlen = strlen(*realdir);
-	if (strcmp(*realdir, "/") == 0 ||
-		(strncmp(target, *realdir, dlen) == 0 && target[dlen] == '/'))
-		result = 1;
-	else
-	{
-		error_msg("revision file \"%s\" is a symbolic link to a file outside the directory",
-				  escape_line(full));
-		fprintf(stderr, "HINT:  Revision files must be in the directory itself: copy the file into it, or remove the link.\n");
-		result = -1;
-	}
-	free(target);
+	/* a file system that does not say: ask */
+	full = revdir_path(path, name);
+	r = lstat(full, &st);
 	free(full);
-	return result;
+	if (r == 0 && S_ISLNK(st.st_mode))
+	{
+		symlink_error(path, name);
+		return -1;
+	}
+	return r == 0 && S_ISREG(st.st_mode) ? 1 : 0;
 }
 
 /*
@@ -224,7 +246,6 @@ revdir_names(const char *path, char ***names, int *n)
 	DIR		   *d = opendir(path);
 	struct dirent *de;
 	int			alloc = 16;
-	const char *realdir = NULL;
 	bool		ok = true;
 
 	*names = pg_malloc(sizeof(char *) * alloc);
@@ -240,7 +261,7 @@ revdir_names(const char *path, char ***names, int *n)
 			continue;
 		if (de->d_type != DT_REG)
 		{
-			int			r = entry_is_revision_file(path, &realdir, de->d_name);
+			int			r = entry_is_revision_file(path, de->d_type, de->d_name);
 
 			if (r < 0)
 				ok = false;
@@ -255,7 +276,6 @@ revdir_names(const char *path, char ***names, int *n)
 		(*names)[(*n)++] = pg_strdup(de->d_name);
 	}
 	closedir(d);
-	free((char *) realdir);
 	qsort(*names, *n, sizeof(char *), compare_names);
 	return ok;
 }
@@ -325,7 +345,7 @@ revdir_load(const char *path, SvDirectory *dir)
 		char		len[32];
 
 		f->name = names[i];
-		f->content = read_file_at(dirfd, names[i], path, &f->len, true);
+		f->content = read_file_at(dirfd, names[i], path, &f->len, true, true);
 		if (f->content == NULL)
 		{
 			close(dirfd);

@@ -173,6 +173,22 @@ is(current('go'), '10_add_chunk_preview', 'golang-migrate: at head');
 is($rc, 1, 'golang-migrate: the irreversible one cannot be downgraded');
 like($err, qr/^ERROR:  55000: revision "10_add_chunk_preview" cannot be downgraded$/m, 'golang-migrate: and why');
 
+# A project's files are not read through symbolic links: a link in the
+# project (here to a file outside it) is refused, and nothing is written.
+my $linked = "$tmp/golang_linked";
+mkdir($linked) or die "mkdir: $!";
+copy("$fixtures/golang-migrate/$_", "$linked/$_") or die "copy: $!"
+	for qw(1_create_users.up.sql 1_create_users.down.sql);
+open(my $sfh, '>', "$tmp/secret.sql") or die "open: $!";
+print $sfh "-- TOPSECRET\n";
+close($sfh);
+symlink("$tmp/secret.sql", "$linked/2_add_auth_fields.up.sql") or die "symlink: $!";
+($rc, $out, $err) = sv('import', '--from', 'golang-migrate', $linked, '--dir', "$tmp/golang_linked_out");
+is($rc, 1, 'import: a link in the project is refused');
+like($err, qr/^schemaver: error: file ".*2_add_auth_fields\.up\.sql" is a symbolic link$/m, 'import: the link is named');
+unlike("$out$err", qr/TOPSECRET/, 'import: what it leads to is not shown');
+ok(!-e "$tmp/golang_linked_out/2_add_auth_fields.sql", 'import: nothing of it is written');
+
 # ---------------------------------------------------------------------------
 # Flyway: versions compared as numbers, sub-directories, undo, script
 # configuration, repeatable migrations left out
