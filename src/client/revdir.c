@@ -183,7 +183,8 @@ revdir_path(const char *dir, const char *name)
 
 /*
  * symlink_error
- *		Say that a revision directory's entry is a symbolic link.
+ *		Say that a file of a revision directory, or of a project being
+ *		imported, is a symbolic link.
  *
  * Links in a revision directory, or in a project being imported, are not
  * followed, wherever they lead: a checkout is not to be trusted, and a link

@@ -18,6 +18,7 @@
 use strict;
 use warnings;
 use File::Copy;
+use POSIX ();
 use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
@@ -188,6 +189,13 @@ is($rc, 1, 'import: a link in the project is refused');
 like($err, qr/^schemaver: error: file ".*2_add_auth_fields\.up\.sql" is a symbolic link$/m, 'import: the link is named');
 unlike("$out$err", qr/TOPSECRET/, 'import: what it leads to is not shown');
 ok(!-e "$tmp/golang_linked_out/2_add_auth_fields.sql", 'import: nothing of it is written');
+# Nor is a FIFO opened as if it were a file (opening one to read would wait
+# for a writer for ever): it is refused as not a regular file.
+unlink("$linked/2_add_auth_fields.up.sql") or die "unlink: $!";
+POSIX::mkfifo("$linked/2_add_auth_fields.up.sql", 0600) or die "mkfifo: $!";
+($rc, $out, $err) = sv('import', '--from', 'golang-migrate', $linked, '--dir', "$tmp/golang_linked_out");
+is($rc, 1, 'import: a FIFO in the project is refused');
+like($err, qr/^schemaver: error: ".*2_add_auth_fields\.up\.sql" is not a regular file$/m, 'import: and named');
 
 # ---------------------------------------------------------------------------
 # Flyway: versions compared as numbers, sub-directories, undo, script

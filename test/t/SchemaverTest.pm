@@ -111,7 +111,9 @@ sub schemaver
 	}
 	IPC::Run::run([ 'schemaver', @args ],
 		'<', \$in, '>', \$out, '2>', \$err,
-		$o{chdir} ? (init => sub { chdir $o{chdir} or die "chdir $o{chdir}: $!" }) : ());
+		$o{chdir} ? (init => sub { chdir $o{chdir} or die "chdir $o{chdir}: $!" }) : (),
+		# a command that hangs fails the test instead of hanging it
+		IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
 	note("schemaver @args: exit " . ($? >> 8) . "\n$out$err");
 	return ($? >> 8, $out, $err);
 }
